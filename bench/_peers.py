@@ -1,0 +1,436 @@
+"""Shared helpers for the sparsecore benchmarks: connectivity, timing, peer adapters.
+
+Nothing here is part of the library; ``bench/ei_network.py`` and ``bench/kernels.py``
+import it. The pieces:
+
+* :class:`HostCSR` -- a plain NumPy CSR description (``data``, ``indices``, ``indptr``,
+  ``shape``) that every implementation is built from, so all of them see *the same*
+  matrix. ``data`` is either one value per stored entry or a shape-(1,) homogeneous
+  weight.
+* :func:`fixed_fanout` -- random connectivity with exactly ``k`` distinct targets per row.
+* :class:`Impl` and :func:`implementations` -- one small adapter per implementation
+  (sparsecore, brainevent, jax.experimental.sparse BCSR/BCOO, dense jnp, scipy). An
+  adapter says how to build its operand from a :class:`HostCSR` and how to compute
+  ``W @ v`` (float) and ``spikes @ W`` (bool events). To benchmark another
+  implementation or format (FixedPostNumConn, generated JITC matrices, ...) add an
+  :class:`Impl` to :func:`implementations` -- both scripts pick it up.
+* :func:`time_repeated` / :func:`time_loop` -- timing with warm-up, ``block_until_ready``
+  and the median of repeats.
+* :func:`format_table` -- the plain-text ratio tables both scripts print.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import statistics
+import time
+from typing import Any, Callable, Optional, Sequence
+
+import numpy as np
+
+# --------------------------------------------------------------------------------------
+# Connectivity
+# --------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class HostCSR:
+    """A CSR matrix as plain NumPy arrays (row = presynaptic neuron).
+
+    ``data`` has one float32 value per stored entry, or shape ``(1,)`` for a
+    homogeneous weight shared by all entries. ``indices``/``indptr`` are int32.
+    """
+
+    data: np.ndarray
+    indices: np.ndarray
+    indptr: np.ndarray
+    shape: tuple
+
+    @property
+    def nnz(self) -> int:
+        return int(self.indices.shape[0])
+
+    @property
+    def homogeneous(self) -> bool:
+        return self.data.shape == (1,) and self.nnz != 1
+
+    def full_data(self) -> np.ndarray:
+        """One value per stored entry (expands a homogeneous weight)."""
+        if self.homogeneous:
+            return np.full(self.nnz, self.data[0], dtype=self.data.dtype)
+        return self.data
+
+    def to_scipy(self):
+        import scipy.sparse
+
+        return scipy.sparse.csr_matrix(
+            (self.full_data(), self.indices, self.indptr), shape=self.shape
+        )
+
+    def rows(self) -> np.ndarray:
+        """Row index of every stored entry (COO row array)."""
+        return np.repeat(np.arange(self.shape[0], dtype=np.int32), np.diff(self.indptr))
+
+    def todense(self) -> np.ndarray:
+        out = np.zeros(self.shape, dtype=self.data.dtype)
+        np.add.at(out, (self.rows(), self.indices), self.full_data())
+        return out
+
+    def transpose(self) -> "HostCSR":
+        """The transposed matrix, again as CSR (i.e. this matrix's CSC layout)."""
+        t = self.to_scipy().T.tocsr()
+        t.sort_indices()
+        data = self.data if self.homogeneous else t.data.astype(self.data.dtype)
+        return HostCSR(data, t.indices.astype(np.int32), t.indptr.astype(np.int32),
+                       (self.shape[1], self.shape[0]))
+
+    def with_weights(self, data: np.ndarray) -> "HostCSR":
+        return dataclasses.replace(self, data=np.asarray(data, dtype=np.float32))
+
+
+def fixed_fanout(n_pre: int, n_post: int, k: int, rng: np.random.Generator, *,
+                 weight=None, exclude_self: bool = False) -> HostCSR:
+    """Each of ``n_pre`` rows gets exactly ``k`` distinct random columns in ``[0, n_post)``.
+
+    Column indices are sorted within a row. ``weight`` is a scalar (stored as a
+    shape-(1,) homogeneous weight), an array of ``n_pre * k`` values, or ``None``
+    (standard-normal float32 weights). With ``exclude_self`` row ``i`` never
+    targets column ``i`` (for recurrent connectivity where rows and columns index the
+    same neurons).
+    """
+    if k > n_post - (1 if exclude_self else 0):
+        raise ValueError(f"cannot draw {k} distinct targets out of {n_post}")
+    cols = rng.integers(0, n_post, size=(n_pre, k), dtype=np.int64)
+    row_ids = np.arange(n_pre)[:, None]
+    # Redraw every row that has a duplicate (or a self-connection) until none is left;
+    # for k << n_post this converges in a few rounds.
+    while True:
+        cols.sort(axis=1)
+        bad = (cols[:, 1:] == cols[:, :-1]).any(axis=1)
+        if exclude_self:
+            bad |= (cols == row_ids).any(axis=1)
+        bad_rows = np.flatnonzero(bad)
+        if bad_rows.size == 0:
+            break
+        cols[bad_rows] = rng.integers(0, n_post, size=(bad_rows.size, k))
+    indices = cols.reshape(-1).astype(np.int32)
+    indptr = (np.arange(n_pre + 1, dtype=np.int64) * k).astype(np.int32)
+    if weight is None:
+        data = rng.standard_normal(n_pre * k).astype(np.float32)
+    elif np.ndim(weight) == 0:
+        data = np.full(1, weight, dtype=np.float32)
+    else:
+        data = np.asarray(weight, dtype=np.float32)
+    return HostCSR(data, indices, indptr, (n_pre, n_post))
+
+
+# --------------------------------------------------------------------------------------
+# Implementation adapters
+# --------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Impl:
+    """How one implementation builds a matrix and multiplies with it.
+
+    Attributes
+    ----------
+    name:
+        Row label in the tables.
+    build:
+        ``HostCSR -> operand``. For traced implementations (``host=False``) the operand
+        is a pytree passed as an *argument* to the jitted benchmark function.
+    matvec:
+        ``(operand, v) -> W @ v`` for a float vector ``v`` (length ``shape[1]``), or
+        ``None`` if unsupported.
+    events:
+        ``(operand, spikes) -> spikes @ W`` for a bool vector ``spikes`` (length
+        ``shape[0]``), returning a float vector of length ``shape[1]``, or ``None``.
+    host:
+        True for NumPy/SciPy implementations that run in Python (not jittable).
+    fits:
+        ``HostCSR -> bool``; False skips the implementation for that matrix (e.g.
+        a dense matrix that would not fit in memory).
+    note:
+        One line printed under the tables.
+    short:
+        Column label for wide tables (defaults to ``name``).
+    """
+
+    name: str
+    build: Callable[[HostCSR], Any]
+    matvec: Optional[Callable[[Any, Any], Any]] = None
+    events: Optional[Callable[[Any, Any], Any]] = None
+    host: bool = False
+    fits: Callable[[HostCSR], bool] = lambda csr: True
+    note: str = ""
+    short: str = ""
+
+    def __post_init__(self):
+        self.short = self.short or self.name
+
+
+def _sparsecore_impl(backend: Optional[str]) -> Impl:
+    """sparsecore CSR. ``backend=None`` uses the operators (``W @ v``, ``spikes @ W``);
+    an explicit backend goes through the functional API with that backend."""
+    import jax.numpy as jnp
+    import sparsecore as sc
+
+    try:
+        sc.CSR, sc.csrmv, sc.binary_csrmv  # noqa: B018 -- fail early if not there yet
+    except AttributeError as exc:
+        raise ImportError(f"sparsecore is incomplete: {exc}") from None
+
+    def build(csr: HostCSR):
+        return sc.CSR((jnp.asarray(csr.data), jnp.asarray(csr.indices),
+                       jnp.asarray(csr.indptr)), shape=csr.shape)
+
+    if backend is None:
+        def matvec(W, v):
+            return W @ v
+
+        def events(W, s):
+            return s @ W
+    else:
+        def matvec(W, v):
+            return sc.csrmv(W.data, W.indices, W.indptr, v, shape=W.shape,
+                            transpose=False, backend=backend)
+
+        def events(W, s):
+            return sc.binary_csrmv(W.data, W.indices, W.indptr, s, shape=W.shape,
+                                   transpose=True, backend=backend)
+
+    label = "sparsecore" if backend is None else f"sparsecore[{backend}]"
+    return Impl(label, build, matvec, events, short=label,
+                note=f"{label}: CSR, events via the event-driven kernel (active rows only)")
+
+
+def _brainevent_impl() -> Impl:
+    import brainevent
+    import jax.numpy as jnp
+
+    def build(csr: HostCSR):
+        return brainevent.CSR((jnp.asarray(csr.data), jnp.asarray(csr.indices),
+                               jnp.asarray(csr.indptr)), shape=csr.shape)
+
+    def matvec(W, v):
+        return W @ v
+
+    def events(W, s):
+        return brainevent.BinaryArray(s) @ W
+
+    return Impl(f"brainevent {brainevent.__version__}", build, matvec, events,
+                short="brainevent",
+                note="brainevent: CSR, events as BinaryArray(spikes) @ W "
+                     f"(numba parallel={brainevent.config.get_numba_parallel()})")
+
+
+def _jax_bcsr_impl() -> Impl:
+    """jax.experimental.sparse BCSR. ``v @ BCSR`` is not implemented, so the event
+    product uses a second BCSR holding the transposed matrix: ``W.T @ spikes``."""
+    import jax.numpy as jnp
+    from jax.experimental import sparse as jsp
+
+    def _bcsr(c: HostCSR):
+        return jsp.BCSR((jnp.asarray(c.full_data()), jnp.asarray(c.indices),
+                         jnp.asarray(c.indptr)), shape=c.shape)
+
+    def build(csr: HostCSR):
+        return (_bcsr(csr), _bcsr(csr.transpose()))
+
+    def matvec(op, v):
+        return op[0] @ v
+
+    def events(op, s):
+        return op[1] @ s.astype(op[1].dtype)
+
+    return Impl("jax.sparse BCSR", build, matvec, events, short="BCSR",
+                note="jax.sparse BCSR: spikes @ W as (W.T stored as BCSR) @ float(spikes)")
+
+
+def _jax_bcoo_impl() -> Impl:
+    import jax.numpy as jnp
+    from jax.experimental import sparse as jsp
+
+    def build(csr: HostCSR):
+        idx = np.stack([csr.rows(), csr.indices], axis=1).astype(np.int32)
+        return jsp.BCOO((jnp.asarray(csr.full_data()), jnp.asarray(idx)), shape=csr.shape,
+                        indices_sorted=True, unique_indices=True)
+
+    def matvec(W, v):
+        return W @ v
+
+    def events(W, s):
+        return s.astype(W.dtype) @ W
+
+    return Impl("jax.sparse BCOO", build, matvec, events, short="BCOO",
+                note="jax.sparse BCOO: spikes @ W as float(spikes) @ W")
+
+
+def _dense_impl(max_bytes: float) -> Impl:
+    import jax.numpy as jnp
+
+    def build(csr: HostCSR):
+        return jnp.asarray(csr.todense())
+
+    def matvec(W, v):
+        return W @ v
+
+    def events(W, s):
+        return s.astype(W.dtype) @ W
+
+    def fits(csr: HostCSR):
+        return csr.shape[0] * csr.shape[1] * 4 <= max_bytes
+
+    return Impl("dense jnp", build, matvec, events, fits=fits, short="dense",
+                note=f"dense jnp: only where the dense matrix is <= {max_bytes / 2**30:.1f} GiB")
+
+
+def _scipy_impl() -> Impl:
+    """scipy.sparse. Float: ``csr @ v``. Events, the honest scipy way: ``W.T`` stored
+    as a CSR (built once) times ``spikes`` as float -- a full sparse matvec."""
+
+    def build(csr: HostCSR):
+        W = csr.to_scipy()
+        return (W, W.T.tocsr())
+
+    def matvec(op, v):
+        return op[0] @ v
+
+    def events(op, s):
+        return op[1] @ s.astype(np.float32)
+
+    return Impl("scipy (W.T@s)", build, matvec, events, host=True, short="scipy",
+                note="scipy: csr @ v; events as (W.T as csr) @ float(spikes), single thread")
+
+
+def _scipy_rows_impl() -> Impl:
+    """scipy.sparse, event-driven by hand: sum the active rows, ``W[active].sum(0)``."""
+
+    def build(csr: HostCSR):
+        return csr.to_scipy()
+
+    def events(W, s):
+        active = np.flatnonzero(s)
+        return np.asarray(W[active].sum(axis=0)).ravel()
+
+    return Impl("scipy (rows sum)", build, None, events, host=True, short="scipy rows",
+                note="scipy (rows sum): spikes @ W as W[active_rows].sum(0)")
+
+
+def implementations(backends: Sequence[Optional[str]] = (None,), *,
+                    include_host: bool = True, dense_max_bytes: float = 1.0 * 2**30,
+                    skip: Sequence[str] = ()) -> list[Impl]:
+    """All available implementations, sparsecore first (the reference for ratios).
+
+    One sparsecore row per entry of ``backends`` (``None``: the ``@`` operators with the
+    default backend; ``"numba"``/``"jax"``: the functional API with that backend).
+    Peers whose package is missing are skipped with a message; so is sparsecore, in
+    which case the first remaining implementation becomes the reference. ``skip``
+    drops implementations whose name starts with one of the given prefixes.
+    """
+    makers: list[tuple[str, Callable[[], Impl]]] = [
+        ("sparsecore", (lambda b=b: _sparsecore_impl(b))) for b in backends
+    ]
+    makers += [
+        ("brainevent", _brainevent_impl),
+        ("jax.sparse BCSR", _jax_bcsr_impl),
+        ("jax.sparse BCOO", _jax_bcoo_impl),
+        ("dense jnp", lambda: _dense_impl(dense_max_bytes)),
+    ]
+    if include_host:
+        makers += [("scipy (W.T@s)", _scipy_impl), ("scipy (rows sum)", _scipy_rows_impl)]
+    out = []
+    for name, make in makers:
+        if any(name.startswith(p) for p in skip):
+            continue
+        try:
+            out.append(make())
+        except ImportError as exc:
+            print(f"[skip] {name}: not available ({exc})")
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Timing
+# --------------------------------------------------------------------------------------
+
+
+def block(x):
+    """Wait for every JAX array in ``x`` (NumPy values pass through)."""
+    import jax
+
+    return jax.block_until_ready(x)
+
+
+def time_repeated(fn: Callable[[], Any], *, repeats: int = 5, warmup: int = 1) -> float:
+    """Median wall time (s) of ``fn()`` (which must block until its result is ready)."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def time_loop(call: Callable[[int], Any], *, target_s: float = 0.05, repeats: int = 5,
+              max_iters: int = 100_000) -> tuple[float, int]:
+    """Time one operation repeated inside a loop; returns (seconds per iteration, iters).
+
+    ``call(n)`` runs the operation ``n`` times and blocks until done (for jitted code: a
+    ``fori_loop`` with a *traced* trip count, so changing ``n`` does not recompile).
+    The first call (``n=1``) compiles and warms up; ``n`` is then chosen so that one
+    timed call takes about ``target_s``, and the median over ``repeats`` calls is
+    divided by ``n``. This amortises the per-dispatch cost of a jitted call.
+    """
+    call(1)  # compile + warm-up
+    t1 = time_repeated(lambda: call(1), repeats=3, warmup=0)
+    n = int(min(max_iters, max(1, math.ceil(target_s / max(t1, 1e-9)))))
+    t = time_repeated(lambda: call(n), repeats=repeats, warmup=1 if n > 1 else 0)
+    return t / n, n
+
+
+def fmt_time(seconds: Optional[float]) -> str:
+    """Human-readable time: ns / us / ms / s."""
+    if seconds is None or not math.isfinite(seconds):
+        return "-"
+    if seconds < 1e-6:
+        return f"{seconds * 1e9:.0f} ns"
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.2f} us"
+    if seconds < 1:
+        return f"{seconds * 1e3:.2f} ms"
+    return f"{seconds:.2f} s"
+
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """Left-align the first column, right-align the others."""
+    cells = [[str(h) for h in headers]] + [["-" if c is None else str(c) for c in r]
+                                           for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+
+    def line(r):
+        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                         for i, (c, w) in enumerate(zip(r, widths)))
+
+    sep = "  ".join("-" * w for w in widths)
+    return "\n".join([line(cells[0]), sep] + [line(r) for r in cells[1:]])
+
+
+def describe_machine() -> str:
+    """One line: CPU count, jax version and devices, numba threads."""
+    import os
+
+    import jax
+
+    try:
+        import numba
+
+        nb = f"numba {numba.__version__} (NUMBA_NUM_THREADS={numba.config.NUMBA_NUM_THREADS})"
+    except ImportError:
+        nb = "numba missing"
+    return (f"{os.cpu_count()} CPUs, jax {jax.__version__} on "
+            f"{', '.join(str(d) for d in jax.devices())}, {nb}")

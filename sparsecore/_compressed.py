@@ -1,0 +1,213 @@
+"""Compressed sparse matrices: ``CSR`` and ``CSC``, written once.
+
+A CSC matrix of shape ``(m, n)`` is, buffer for buffer, the CSR matrix of its
+transpose (shape ``(n, m)``).  ``_Compressed`` works on that row-compressed
+view; the only orientation hook is ``_compressed_axis``.  ``.T`` swaps the
+class over the same buffers.
+"""
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import scipy.sparse as sp
+
+from . import _units
+from ._base import SparseMatrix
+from ._csr_ops import check_csr_arrays
+from .kernels.csr import csr_product, csr_row_indices
+
+__all__ = ["CSR", "CSC"]
+
+
+def _recompress(data, indices, indptr, csr_shape):
+    """Arrays of the CSR matrix of ``A.T`` from those of the CSR matrix ``A`` (jit-safe)."""
+    nnz = indices.shape[0]
+    n_cols = csr_shape[1]
+    rows = csr_row_indices(indptr, nnz)
+    order = jnp.lexsort((rows, indices))  # stable: by column, then row
+    new_indices = rows[order].astype(indices.dtype)
+    new_data = data if data.shape[0] != nnz else data[order]
+    new_indptr = jnp.searchsorted(indices[order], jnp.arange(n_cols + 1, dtype=indices.dtype),
+                                  side="left").astype(indptr.dtype)
+    return new_data, new_indices, new_indptr
+
+
+class _Compressed(SparseMatrix):
+    _compressed_axis: int  # 0: rows are compressed (CSR); 1: columns (CSC)
+
+    def __init__(self, args, *, shape):
+        if not isinstance(args, (tuple, list)) or len(args) != 3:
+            raise TypeError(f"{type(self).__name__} takes (data, indices, indptr) and shape=, "
+                            f"got {type(args).__name__}; e.g. "
+                            f"{type(self).__name__}((data, indices, indptr), shape=(m, n)).")
+        data, indices, indptr = args
+        data_m, unit = _units.split(data)
+        shape = tuple(shape) if isinstance(shape, (list, tuple)) else shape
+        view_shape = None
+        if isinstance(shape, tuple) and len(shape) == 2:
+            view_shape = shape if self._compressed_axis == 0 else shape[::-1]
+        data_m, indices, indptr, view_shape = check_csr_arrays(
+            data_m, indices, indptr, view_shape if view_shape is not None else shape,
+            where=type(self).__name__)
+        self.shape = view_shape if self._compressed_axis == 0 else view_shape[::-1]
+        self.data = _units.attach(data_m, unit) if unit is not None else data_m
+        self.indices = indices
+        self.indptr = indptr
+
+    # -- pytree ------------------------------------------------------------
+    def tree_flatten(self):
+        return (self.data, self.indices, self.indptr), (self.shape,)
+
+    @classmethod
+    def tree_unflatten(cls, aux, children):
+        obj = object.__new__(cls)  # leaves may be tracers, float0 or placeholders
+        obj.data, obj.indices, obj.indptr = children
+        obj.shape, = aux
+        return obj
+
+    # -- structure ---------------------------------------------------------
+    @property
+    def nnz(self) -> int:
+        return self.indices.shape[0]
+
+    @property
+    def _view_shape(self):
+        """Shape of the row-compressed matrix these buffers describe."""
+        return self.shape if self._compressed_axis == 0 else self.shape[::-1]
+
+    def _dense_product(self, data, x, *, transpose, event, backend):
+        return csr_product(data, self.indices, self.indptr, x, shape=self._view_shape,
+                           transpose=transpose != (self._compressed_axis == 1), event=event,
+                           backend=backend)
+
+    def transpose(self, axes=None):
+        if axes is not None and tuple(axes) != (1, 0):
+            raise ValueError(f"a 2-D matrix transposes with axes=(1, 0) only, got {axes!r}.")
+        other = CSC if self._compressed_axis == 0 else CSR
+        return other.tree_unflatten((self.shape[::-1],), (self.data, self.indices, self.indptr))
+
+    def todense(self):
+        """Dense ``jax.Array`` (a Quantity when the values carry units)."""
+        data, unit = _units.split(self.data)
+        rows = csr_row_indices(self.indptr, self.nnz)
+        values = jnp.broadcast_to(data, (self.nnz,))
+        dense = jnp.zeros(self._view_shape, data.dtype).at[rows, self.indices].add(values)
+        if self._compressed_axis == 1:
+            dense = dense.T
+        return _units.attach(dense, unit)
+
+    def tocsr(self) -> "CSR":
+        return self._as(CSR)
+
+    def tocsc(self) -> "CSC":
+        return self._as(CSC)
+
+    def _as(self, cls):
+        if type(self) is cls:
+            return self
+        data, unit = _units.split(self.data)
+        arrays = _recompress(data, self.indices, self.indptr, self._view_shape)
+        arrays = (_units.attach(arrays[0], unit) if unit is not None else arrays[0],) + arrays[1:]
+        return cls.tree_unflatten((self.shape,), arrays)
+
+    def with_data(self, data):
+        """Same structure, new stored values (per-entry or homogeneous)."""
+        return type(self)((data, self.indices, self.indptr), shape=self.shape)
+
+    # -- conversion --------------------------------------------------------
+    @classmethod
+    def fromdense(cls, x, *, nnz: int | None = None):
+        """Matrix holding the nonzeros of dense ``x``.
+
+        With a static ``nnz`` this works under ``jax.jit``: the first ``nnz``
+        nonzeros are kept, and if there are fewer the rest are padded with
+        explicit zeros in the last row (column for CSC).
+        """
+        mantissa, unit = _units.split(x)
+        mantissa = jnp.asarray(mantissa)
+        if mantissa.ndim != 2:
+            raise ValueError(f"{cls.__name__}.fromdense: x must be 2-D, got shape "
+                             f"{tuple(mantissa.shape)}.")
+        view = mantissa if cls._compressed_axis == 0 else mantissa.T
+        if nnz is None:
+            if isinstance(view, jax.core.Tracer):
+                raise ValueError(f"{cls.__name__}.fromdense under jit needs a static nnz=; "
+                                 f"the number of nonzeros must be known when tracing.")
+            nnz = int(jnp.count_nonzero(view))
+        m = view.shape[0]
+        fill = (max(m - 1, 0), 0)
+        rows, cols = jnp.nonzero(view, size=nnz, fill_value=fill)
+        values = jnp.where(jnp.arange(nnz) < jnp.count_nonzero(view), view[rows, cols], 0)
+        index_dtype = jnp.int32
+        indptr = jnp.searchsorted(rows, jnp.arange(m + 1), side="left").astype(index_dtype)
+        values = _units.attach(values, unit) if unit is not None else values
+        return cls((values, cols.astype(index_dtype), indptr), shape=mantissa.shape)
+
+    @classmethod
+    def from_scipy(cls, matrix):
+        """From any scipy.sparse array or matrix (converted to this format)."""
+        if not sp.issparse(matrix):
+            raise TypeError(f"{cls.__name__}.from_scipy expects a scipy.sparse array or matrix, "
+                            f"got {type(matrix).__name__}; use fromdense for dense arrays.")
+        converted = sp.csr_array(matrix) if cls._compressed_axis == 0 else sp.csc_array(matrix)
+        return cls((converted.data, converted.indices, converted.indptr), shape=matrix.shape)
+
+    def to_scipy(self, format: str = "csr"):
+        """A ``scipy.sparse`` array in ``format`` ("csr", "csc" or "coo")."""
+        if format not in ("csr", "csc", "coo"):
+            raise ValueError(f"to_scipy: format must be 'csr', 'csc' or 'coo', got {format!r}.")
+        data, unit = _units.split(self.data)
+        if unit is not None:
+            raise TypeError(f"to_scipy: scipy cannot hold units ({unit}); convert the mantissa "
+                            f"first, e.g. W.with_data(W.data.to_decimal(unit)).to_scipy().")
+        data = np.broadcast_to(np.asarray(data), (self.nnz,)).copy()
+        build = sp.csr_array if self._compressed_axis == 0 else sp.csc_array
+        matrix = build((data, np.asarray(self.indices), np.asarray(self.indptr)), shape=self.shape)
+        return matrix.asformat(format)
+
+
+class CSR(_Compressed):
+    """Compressed sparse row matrix: ``CSR((data, indices, indptr), shape=(m, n))``.
+
+    ``data`` holds one value per stored entry (shape ``(nnz,)``) or one value
+    shared by all entries (a scalar or shape ``(1,)``); ``indices`` are column
+    indices and ``indptr`` row pointers (``m + 1`` entries).  All three are
+    pytree leaves.  Duplicate entries sum.  A bool operand is a spike vector:
+    ``spikes @ W`` visits the rows of active inputs only.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp, sparsecore as sc
+    >>> W = sc.CSR((jnp.array([1., 2., 3.]), jnp.array([0, 2, 1]), jnp.array([0, 2, 3])),
+    ...            shape=(2, 3))
+    >>> W
+    CSR(float32[2, 3], nnz=3)
+    >>> W @ jnp.ones(3)
+    Array([3., 3.], dtype=float32)
+    >>> jnp.array([True, False]) @ W
+    Array([1., 0., 2.], dtype=float32)
+    >>> W.T
+    CSC(float32[3, 2], nnz=3)
+    """
+    _compressed_axis = 0
+
+
+class CSC(_Compressed):
+    """Compressed sparse column matrix: ``CSC((data, indices, indptr), shape=(m, n))``.
+
+    ``indices`` are row indices and ``indptr`` column pointers (``n + 1``
+    entries).  The buffers are those of the CSR matrix of the transpose, and
+    ``.T`` returns that CSR over the same arrays.  ``W @ spikes`` visits the
+    columns of active inputs only.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp, sparsecore as sc
+    >>> W = sc.CSC.fromdense(jnp.array([[1., 0.], [0., 2.], [3., 0.]]))
+    >>> W
+    CSC(float32[3, 2], nnz=3)
+    >>> W @ jnp.array([True, False])
+    Array([1., 0., 3.], dtype=float32)
+    """
+    _compressed_axis = 1

@@ -1,0 +1,98 @@
+"""How an operation of the kernel layer is declared.
+
+Every operation is ONE JAX primitive.  :func:`declare` creates it and
+registers, in one place: eager dispatch, abstract evaluation, the pure-JAX
+reference lowering (every platform; the test oracle), the numba lowering on
+CPU, JVP rules per differentiable input, the transpose rule and the batching
+rule.  The compute backend travels as the static bind parameter ``backend``,
+chosen by :func:`resolve_backend` when the public function is called, never
+read from a global during lowering.
+"""
+from __future__ import annotations
+
+from functools import partial
+from typing import Callable, Sequence
+
+import jax
+import numpy as np
+from jax.extend.core import Primitive
+from jax.interpreters import ad, batching, mlir, xla
+
+from . import _ffi
+
+__all__ = ["declare", "resolve_backend", "BACKENDS", "NUMBA_DTYPES"]
+
+BACKENDS = (None, "numba", "jax")
+NUMBA_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def resolve_backend(backend, *dtypes, op: str) -> str:
+    """The concrete backend (``"numba"`` or ``"jax"``) for one call.
+
+    ``None`` picks numba on CPU when it is usable for these dtypes, the
+    reference otherwise.  ``"numba"`` with a dtype numba kernels do not cover
+    raises; ``"numba"`` where the bridge cannot be set up falls back to
+    ``"jax"`` (the bridge has already warned once).
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"{op}: backend={backend!r} is not one of {BACKENDS}; pass None to "
+                         "let sparsecore choose, 'numba' for the CPU kernels or 'jax' for the "
+                         "pure-JAX reference.")
+    if backend == "jax":
+        return "jax"
+    unsupported = [np.dtype(d) for d in dtypes if np.dtype(d) not in NUMBA_DTYPES]
+    if backend == "numba":
+        if unsupported:
+            raise ValueError(f"{op}: backend='numba' supports float32 and float64 values, got "
+                             f"{unsupported[0].name}; use backend='jax' (or None) for this dtype.")
+        return "numba" if _ffi.numba_available() else "jax"
+    if unsupported or jax.default_backend() != "cpu":
+        return "jax"
+    return "numba" if _ffi.numba_available() else "jax"
+
+
+def declare(name: str, *, abstract_eval: Callable, reference: Callable,
+            numba_call: Callable | None, jvps: Sequence[Callable | None],
+            transpose: Callable | None, batch: Callable,
+            multiple_results: bool = False) -> Primitive:
+    """Create primitive ``name`` and register all of its rules.
+
+    Parameters
+    ----------
+    abstract_eval : callable
+        ``(*avals, **params) -> ShapedArray`` (or a list with ``multiple_results``).
+    reference : callable
+        Pure-JAX implementation ``(*arrays, **params)``; ``backend`` is not passed.
+    numba_call : callable or None
+        ``(*arrays, **params)`` traced during CPU lowering when ``backend ==
+        "numba"``; it calls ``jax.ffi.ffi_call`` on a handler from
+        :func:`sparsecore.kernels._ffi.ffi_target`.
+    jvps : sequence
+        One JVP rule per input (``None`` for non-differentiable inputs), in the
+        form of :func:`jax.interpreters.ad.defjvp`.
+    transpose : callable or None
+        Rule for :data:`jax.interpreters.ad.primitive_transposes`.
+    batch : callable
+        Rule for :data:`jax.interpreters.batching.primitive_batchers`.
+    """
+    prim = Primitive(name)
+    prim.multiple_results = multiple_results
+    prim.def_impl(partial(xla.apply_primitive, prim))
+    prim.def_abstract_eval(abstract_eval)
+
+    def strip_backend(fn):
+        def call(*args, backend, **params):
+            return fn(*args, **params)
+        return call
+
+    mlir.register_lowering(prim, mlir.lower_fun(strip_backend(reference), multiple_results))
+    if numba_call is not None:
+        def cpu_lowering(ctx, *args, backend, **params):
+            impl = numba_call if backend == "numba" else reference
+            return mlir.lower_fun(partial(impl, **params), multiple_results)(ctx, *args)
+        mlir.register_lowering(prim, cpu_lowering, platform="cpu")
+    ad.defjvp(prim, *jvps)
+    if transpose is not None:
+        ad.primitive_transposes[prim] = transpose
+    batching.primitive_batchers[prim] = batch
+    return prim
