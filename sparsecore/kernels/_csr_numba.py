@@ -18,10 +18,23 @@ def _row_bounds(indptr, i, nnz):
     start = indptr[i]
     stop = indptr[i + 1]
     ok = 0 <= start and stop <= nnz
-    return start, stop, ok
+    return numba.uint64(start), numba.uint64(stop), ok
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
+def _checked(j, limit):
+    """``j`` as an unsigned index clamped into ``[0, limit)``, and whether it was outside.
+
+    Unsigned indices spare numba's negative-index wraparound; clamping instead
+    of branching keeps the inner loops branch-free (callers report the flag
+    after the loop).  ``limit`` must be positive.
+    """
+    u = numba.uint64(numba.int64(j))
+    bad = u >= limit
+    return (numba.uint64(0) if bad else u), bad
+
+
+@numba.njit(cache=True, inline="always")
 def csrmv_kernel(data, indices, indptr, x, out, transpose, event, homo):
     """``out = A @ x`` (or ``A.T @ x``) for the CSR matrix ``A``.
 
@@ -31,10 +44,13 @@ def csrmv_kernel(data, indices, indptr, x, out, transpose, event, homo):
     """
     n_rows = indptr.shape[0] - 1
     nnz = indices.shape[0]
-    n_x = x.shape[0]
-    n_out = out.shape[0]
-    for j in range(n_out):
+    n_x = numba.uint64(x.shape[0])
+    n_out = numba.uint64(out.shape[0])
+    bad = False
+    for j in range(out.shape[0]):
         out[j] = 0
+    if nnz > 0 and (n_x == 0 or n_out == 0):
+        return 1  # entries exist but there is nothing they could index
     if not transpose:
         for i in range(n_rows):
             start, stop, ok = _row_bounds(indptr, i, nnz)
@@ -42,9 +58,8 @@ def csrmv_kernel(data, indices, indptr, x, out, transpose, event, homo):
                 return 1
             acc = out[i]  # zeroed above; keeps the output dtype
             for k in range(start, stop):
-                j = indices[k]
-                if j < 0 or j >= n_x:
-                    return 1
+                j, bad_j = _checked(indices[k], n_x)
+                bad |= bad_j
                 if event:
                     if x[j] > 0:
                         acc += data[0] if homo else data[k]
@@ -60,32 +75,35 @@ def csrmv_kernel(data, indices, indptr, x, out, transpose, event, homo):
             if not ok:
                 return 1
             for k in range(start, stop):
-                j = indices[k]
-                if j < 0 or j >= n_out:
-                    return 1
+                j, bad_j = _checked(indices[k], n_out)
+                if bad_j:
+                    return 1  # a scatter must not write a clamped index
                 w = data[0] if homo else data[k]
                 out[j] += w if event else w * xi
-    return 0
+    return 1 if bad else 0
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def csrmm_kernel(data, indices, indptr, x, out, transpose, event, homo):
     """``out = A @ x`` (or ``A.T @ x``) for a dense matrix ``x`` (k, b)."""
     n_rows = indptr.shape[0] - 1
     nnz = indices.shape[0]
-    n_x, n_cols = x.shape
-    n_out = out.shape[0]
-    for j in range(n_out):
+    n_cols = x.shape[1]
+    n_x = numba.uint64(x.shape[0])
+    n_out = numba.uint64(out.shape[0])
+    for j in range(out.shape[0]):
         for c in range(n_cols):
             out[j, c] = 0
+    if nnz > 0 and (n_x == 0 or n_out == 0):
+        return 1  # entries exist but there is nothing they could index
     if not transpose:
         for i in range(n_rows):
             start, stop, ok = _row_bounds(indptr, i, nnz)
             if not ok:
                 return 1
             for k in range(start, stop):
-                j = indices[k]
-                if j < 0 or j >= n_x:
+                j, bad_j = _checked(indices[k], n_x)
+                if bad_j:
                     return 1
                 w = data[0] if homo else data[k]
                 for c in range(n_cols):
@@ -108,8 +126,8 @@ def csrmm_kernel(data, indices, indptr, x, out, transpose, event, homo):
             if not ok:
                 return 1
             for k in range(start, stop):
-                j = indices[k]
-                if j < 0 or j >= n_out:
+                j, bad_j = _checked(indices[k], n_out)
+                if bad_j:
                     return 1
                 w = data[0] if homo else data[k]
                 for c in range(n_cols):

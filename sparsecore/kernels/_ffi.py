@@ -118,7 +118,9 @@ def _self_test():
     spec = ArraySpec(np.dtype(np.float32), 1)
     name = ffi_target(_selftest_kernel.add_one, [spec], [spec], ())
     x = np.arange(5, dtype=np.float32)
-    y = jax.jit(jax.ffi.ffi_call(name, jax.ShapeDtypeStruct(x.shape, x.dtype)))(x)
+    # The first use often comes while tracing a jitted function: run eagerly regardless.
+    with jax.ensure_compile_time_eval():
+        y = jax.jit(jax.ffi.ffi_call(name, jax.ShapeDtypeStruct(x.shape, x.dtype)))(x)
     if not np.array_equal(np.asarray(y), x + 1):
         raise RuntimeError(f"add_one returned {np.asarray(y)}")
 
