@@ -1,0 +1,105 @@
+"""Numba CPU kernels for the spike-triggered weight updates and ``csrmv_yw2y``.
+
+The update kernels receive the weight buffer twice: as input 0 and as the
+output, which XLA aliases to it (``input_output_aliases={0: 0}``).  They
+therefore write only the entries they update; every other entry already holds
+its old value.  With the weight buffer donated the call touches only the
+entries of spiking neurons: cost proportional to spikes x connections per
+spiking neuron, not to ``nnz``.
+
+Kernel protocol (see :mod:`sparsecore.kernels._ffi`): inputs, then outputs,
+then static flags; return 0, or 1 when an index points outside a buffer.
+"""
+import numba
+
+
+@numba.njit(cache=True, inline="always")
+def _clip(v, lo, hi):
+    # Written with comparisons so NaN passes through, as jnp.clip does.
+    if v < lo:
+        return lo
+    if v > hi:
+        return hi
+    return v
+
+
+@numba.njit(cache=True)
+def compressed_update_kernel(weight, indices, indptr, weight_indices, spike, trace, lo, hi,
+                             out, indirect):
+    """For each compressed row ``i`` with ``spike[i]``: ``w[p] = clip(w[p] + trace[indices[k]])``.
+
+    ``p`` is ``k`` itself, or ``weight_indices[k]`` when ``indirect`` (the
+    row-compressed structure is a mirror of the layout ``weight`` is stored in).
+    """
+    n_rows = indptr.shape[0] - 1
+    nnz = indices.shape[0]
+    n_trace = trace.shape[0]
+    n_w = out.shape[0]
+    w_lo = lo[0]
+    w_hi = hi[0]
+    for i in range(n_rows):
+        if not spike[i]:
+            continue
+        start = indptr[i]
+        stop = indptr[i + 1]
+        if start < 0 or stop > nnz:
+            return 1
+        for k in range(start, stop):
+            j = indices[k]
+            if j < 0 or j >= n_trace:
+                return 1
+            p = weight_indices[k] if indirect else k
+            if p < 0 or p >= n_w:
+                return 1
+            out[p] = _clip(out[p] + trace[j], w_lo, w_hi)
+    return 0
+
+
+@numba.njit(cache=True)
+def dense_update_kernel(weight, spike, trace, lo, hi, out, axis):
+    """Dense ``(m, n)`` weights: rows (``axis == 0``) or columns (1) of spiking neurons.
+
+    ``axis == 0``: ``W[i, :] = clip(W[i, :] + trace)`` for each ``spike[i]``;
+    ``axis == 1``: ``W[:, j] = clip(W[:, j] + trace)`` for each ``spike[j]``.
+    """
+    m, n = out.shape
+    w_lo = lo[0]
+    w_hi = hi[0]
+    if axis == 0:
+        for i in range(m):
+            if spike[i]:
+                for j in range(n):
+                    out[i, j] = _clip(out[i, j] + trace[j], w_lo, w_hi)
+    else:
+        for i in range(m):
+            t = trace[i]
+            for j in range(n):
+                if spike[j]:
+                    out[i, j] = _clip(out[i, j] + t, w_lo, w_hi)
+    return 0
+
+
+@numba.njit(cache=True)
+def yw2y_kernel(y, w, indices, indptr, out, transpose):
+    """``out[k] = w[k] * y[row(k)]`` (``y[indices[k]]`` when ``transpose``)."""
+    n_rows = indptr.shape[0] - 1
+    nnz = indices.shape[0]
+    n_y = y.shape[0]
+    if indptr[0] != 0 or indptr[n_rows] != nnz:
+        return 1  # every output entry must be written exactly once
+    for i in range(n_rows):
+        start = indptr[i]
+        stop = indptr[i + 1]
+        if start > stop or stop > nnz:
+            return 1
+        if transpose:
+            for k in range(start, stop):
+                j = indices[k]
+                if j < 0 or j >= n_y:
+                    return 1
+                out[k] = w[k] * y[j]
+        else:
+            yi = y[i]
+            for k in range(start, stop):
+                out[k] = w[k] * yi
+    return 0
