@@ -1,8 +1,70 @@
-"""``SparseMatrix``: the pytree protocol, ``@`` dispatch, units boundary and repr.
+"""``SparseMatrix``: pytree protocol, ``@`` dispatch, units, operators and repr.
 
 Every matrix class of sparsecore derives from :class:`SparseMatrix` and adds
-only its buffers and one hook, ``_dense_product``; the operand classification
-and the units live here, once.
+only its buffers and a few narrow hooks; operand classification, units and the
+whole operator surface live here, once, so every class behaves the same.
+
+Hook contract for subclasses
+----------------------------
+Always:
+
+``tree_flatten()`` / ``tree_unflatten(aux, children)``
+    every array is a child (leaf); only hashable metadata (shape, flags) is
+    aux data.  The class is registered as a pytree automatically.
+``shape``, ``nnz``, ``todense()``, ``transpose()``
+    as in scipy.
+``_dense_product(data, x, *, transpose, event, backend)``
+    ``self @ x`` (``self.T @ x`` when ``transpose``) on unit-free arrays; ``x``
+    is a vector or a matrix whose columns are right-hand sides; ``data`` is
+    the unit-free mantissa of the stored values.
+``_structure_leaves()``
+    tuple of the leaves (index arrays, seeds) that decide WHICH entries exist.
+    Two matrices combine elementwise only if class, aux data and these leaves
+    agree (values compared when concrete; under tracing they are trusted).
+
+Classes that store their values (``_entries_stored = True``, the default;
+CSR, CSC, fixed-number connectivity):
+
+``data``
+    the stored values, a Quantity or an array: either one value shared by all
+    entries (size 1, shape ``()`` or ``(1,)``: homogeneous) or one value per
+    entry, of shape ``_entries_shape()``.
+``_entries_shape()``
+    the shape of per-entry values; default ``(self.nnz,)``.
+``_entry_coords()``
+    ``(rows, cols)`` integer arrays of shape ``_entries_shape()``: the position
+    of every stored entry in ``self.shape`` (not in a compressed view).  Used
+    to gather a dense operand (``W * x``) and for ``sum(axis)``.
+``_with_values(data)``
+    the same matrix with ``data`` replaced, built without the constructor (no
+    validation: the base class has already checked the values; it may turn a
+    homogeneous matrix into a per-entry one).
+
+With those, every class gets: ``-W``, ``+W``, ``abs(W)``, ``W * s``, ``s * W``,
+``W / s``, ``W ** p``, ``W // s``, ``W % s`` with scalars, Quantities and bare
+Units; ``W * x``, ``x * W``, ``W / x``, ``W // x``, ``W % x`` with dense arrays
+broadcasting to ``W.shape`` (stored entries only); ``W1 + W2``, ``W1 - W2``,
+``W1 * W2``, ``W1 / W2`` on the same structure; ``apply``, ``apply2``,
+``with_data``, ``astype``, ``copy`` and ``sum(axis)``.
+
+Classes whose values are not stored per entry (``_entries_stored = False``;
+generated connectivity keeps weight parameters from which every entry is
+computed *linearly*, e.g. ``w``, ``(loc, scale)`` or ``(low, high)``):
+
+``_value_leaves()``
+    tuple of the weight-parameter leaves (arrays or Quantities, one unit).
+``_with_value_leaves(leaves)``
+    the same matrix with those leaves replaced (constructor-free).
+
+They get the linear operations only: ``-W``, ``+W``, ``W * s``, ``s * W``,
+``W / s`` for scalars (every leaf is scaled, so the matrix scales exactly),
+``W1 + W2``, ``W1 - W2`` on the same structure (leaves add), ``astype``,
+``copy`` and ``sum`` (through ``todense()`` unless the class overrides it).
+Everything else (``abs``, ``**``, a dense or per-entry operand, ``apply``,
+``with_data``) raises a TypeError that points to ``.tocsr()`` / ``.todense()``.
+
+Operations whose honest result is dense (``W + x``, comparisons,
+``np.asarray(W)``, ``s / W``) raise TypeError naming ``.todense()``.
 """
 from __future__ import annotations
 
@@ -11,7 +73,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _units
+import operator
+
+from . import _elementwise as E, _units
 from .kernels._primitive import resolve_backend
 
 __all__ = ["SparseMatrix"]
@@ -42,6 +106,7 @@ class SparseMatrix(u.sparse.SparseMatrix):
     """
 
     __array_priority__ = 1000  # NumPy defers binary operators to us
+    _entries_stored = True  # see the module docstring for the hook contract
     data: object
 
     def __init_subclass__(cls, **kwargs):
@@ -49,9 +114,12 @@ class SparseMatrix(u.sparse.SparseMatrix):
         jax.tree_util.register_pytree_node_class(cls)
 
     # -- metadata -----------------------------------------------------------
+    def _first_values(self):
+        return self.data if self._entries_stored else self._value_leaves()[0]
+
     @property
     def dtype(self):
-        return jnp.dtype(_units.split(self.data)[0].dtype)
+        return jnp.dtype(jnp.result_type(_units.split(self._first_values())[0]))
 
     @property
     def nse(self):
@@ -60,7 +128,7 @@ class SparseMatrix(u.sparse.SparseMatrix):
     @property
     def unit(self):
         """The unit of the stored values (None when they are plain numbers)."""
-        return _units.split(self.data)[1]
+        return _units.split(self._first_values())[1]
 
     def __repr__(self):
         unit = self.unit
@@ -79,6 +147,10 @@ class SparseMatrix(u.sparse.SparseMatrix):
     def __bool__(self):
         raise TypeError(f"the truth value of a {type(self).__name__} is ambiguous; compare "
                         f".todense() if you need a dense boolean.")
+
+    def __iter__(self):
+        raise TypeError(f"{type(self).__name__} is not iterable; use .todense() to iterate over "
+                        f"dense rows.")
 
     # -- products -----------------------------------------------------------
     def dot(self, other, *, backend=None):
@@ -139,3 +211,245 @@ class SparseMatrix(u.sparse.SparseMatrix):
 
     def _dense_product(self, data, x, *, transpose, event, backend):
         raise NotImplementedError
+
+    # -- hooks of classes that store their values (see the module docstring) ----
+    def _entries_shape(self):
+        return (self.nnz,)
+
+    def _entry_coords(self):
+        raise NotImplementedError(f"{type(self).__name__} must implement _entry_coords()")
+
+    def _with_values(self, data):
+        raise NotImplementedError(f"{type(self).__name__} must implement _with_values(data)")
+
+    def _structure_leaves(self):
+        raise NotImplementedError(f"{type(self).__name__} must implement _structure_leaves()")
+
+    # -- hooks of classes with generated entries ------------------------------------
+    def _value_leaves(self):
+        return (self.data,)
+
+    def _with_value_leaves(self, leaves):
+        return self._with_values(leaves[0])
+
+    # -- values ---------------------------------------------------------------------
+    def _generated_error(self, what):
+        return TypeError(f"{what} is not supported on {type(self).__name__}: its entries are "
+                         f"generated from weight parameters, which only linear operations "
+                         f"(-W, W * scalar, W / scalar, W1 + W2 on the same structure) can "
+                         f"change. Convert first with .tocsr() (sparse) or .todense() (dense).")
+
+    def _map_leaves(self, fn):
+        return self._with_value_leaves(tuple(fn(leaf) for leaf in self._value_leaves()))
+
+    def with_data(self, data):
+        """Same structure, new stored values (per-entry or one homogeneous value).
+
+        Examples
+        --------
+        >>> import jax.numpy as jnp, brainunit as u, sparsecore as sc
+        >>> W = sc.CSR.fromdense(jnp.array([[1., 0.], [0., 2.]]))
+        >>> W.with_data(jnp.array([3., 4.]) * u.mS).todense()
+        Quantity([[3., 0.],
+                  [0., 4.]], "mS")
+        """
+        if not self._entries_stored:
+            raise self._generated_error(f"{type(self).__name__}.with_data")
+        E.check_values(self, data, op="with_data")
+        mantissa, unit = _units.split(data)
+        mantissa = jnp.asarray(mantissa)
+        if mantissa.ndim == 0:
+            mantissa = mantissa.reshape(1)
+        return self._with_values(_units.attach_exact(mantissa, unit))
+
+    def apply(self, fn):
+        """Map the stored values with ``fn`` (structure kept; zeros are not visited).
+
+        Examples
+        --------
+        >>> import jax.numpy as jnp, sparsecore as sc
+        >>> W = sc.CSR.fromdense(jnp.array([[1., 0.], [0., -2.]]))
+        >>> W.apply(lambda d: 2 * d ** 2).todense()
+        Array([[2., 0.],
+               [0., 8.]], dtype=float32)
+        """
+        if not self._entries_stored:
+            raise self._generated_error(f"{type(self).__name__}.apply")
+        return self._new_values(fn(self.data), op="apply")
+
+    def apply2(self, other, fn, *, reverse: bool = False):
+        """Combine the stored values with ``other``: ``fn(values, other_values)``.
+
+        ``other`` is a scalar / Quantity / Unit, a dense array broadcasting to
+        ``self.shape`` (gathered at the stored entries) or a matrix of the same
+        structure.  ``reverse=True`` calls ``fn(other_values, values)``.
+
+        Examples
+        --------
+        >>> import jax.numpy as jnp, sparsecore as sc
+        >>> W = sc.CSR.fromdense(jnp.array([[1., 0.], [0., 2.]]))
+        >>> W.apply2(jnp.array([10., 20.]), jnp.maximum).todense()
+        Array([[10.,  0.],
+               [ 0., 20.]], dtype=float32)
+        """
+        if not self._entries_stored:
+            raise self._generated_error(f"{type(self).__name__}.apply2")
+        values = E.combine(self, other, fn, reverse=reverse, op="apply2")
+        if values is NotImplemented:
+            raise TypeError(f"{type(self).__name__}.apply2: cannot combine with "
+                            f"{type(other).__name__}; pass a scalar, a Quantity, a dense array "
+                            f"broadcasting to {self.shape} or a matrix of the same structure.")
+        return self._new_values(values, op="apply2")
+
+    def _new_values(self, values, *, op):
+        E.check_values(self, values, op=op)
+        return self._with_values(values)
+
+    def astype(self, dtype):
+        """The same matrix with values cast to the floating dtype ``dtype``.
+
+        Examples
+        --------
+        >>> import jax.numpy as jnp, sparsecore as sc
+        >>> sc.CSR.fromdense(jnp.eye(2)).astype(jnp.float16)
+        CSR(float16[2, 2], nnz=2)
+        """
+        dtype = jnp.dtype(dtype)
+        if not jnp.issubdtype(dtype, jnp.floating):
+            raise TypeError(f"{type(self).__name__}.astype: stored values must stay floating "
+                            f"point, got dtype={dtype}; pick float16, bfloat16, float32 or "
+                            f"float64.")
+        return self._map_leaves(lambda leaf: leaf.astype(dtype))
+
+    def copy(self):
+        """A copy with new buffers (matrices never mutate, so this is rarely needed)."""
+        return jax.tree_util.tree_map(jnp.copy, self)
+
+    def sum(self, axis=None):
+        """Sum of all entries (``axis=None``), of each column (0) or each row (1).
+
+        Units are kept.  Equals ``self.todense().sum(axis)``.
+
+        Examples
+        --------
+        >>> import jax.numpy as jnp, brainunit as u, sparsecore as sc
+        >>> W = sc.CSR.fromdense(jnp.array([[1., 0.], [2., 3.]]) * u.mS)
+        >>> W.sum()
+        Quantity(6., "mS")
+        >>> W.sum(axis=1)
+        Quantity([1., 5.], "mS")
+        """
+        if not self._entries_stored:
+            return self.todense().sum(axis=axis)
+        return E.matrix_sum(self, axis)
+
+    # -- unary operators ---------------------------------------------------------------
+    def __neg__(self):
+        return self._map_leaves(operator.neg)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        if not self._entries_stored:
+            raise self._generated_error("abs(W)")
+        return self._with_values(abs(self.data))
+
+    # -- binary operators -----------------------------------------------------------------
+    def _binary(self, other, fn, op, *, reverse=False, kinds=("scalar", "dense", "matrix")):
+        kind, operand = E.classify(other, self.shape)
+        if kind is None:
+            return NotImplemented
+        if kind not in kinds:
+            what = f"{type(other).__name__} {op} {type(self).__name__}" if reverse else \
+                f"{type(self).__name__} {op} {type(other).__name__}"
+            if kind == "matrix":
+                raise TypeError(f"{what}: only +, -, * and / combine two matrices; use "
+                                f".apply2(other, fn) for other functions of the stored values.")
+            raise E.densifying_error(self, what)
+        if not self._entries_stored:
+            return self._binary_generated(operand, kind, fn, op, reverse=reverse)
+        values = E.combine(self, other, fn, reverse=reverse, op=op)
+        if values is NotImplemented:
+            return values
+        return self._new_values(values, op=op)
+
+    def _binary_generated(self, other, kind, fn, op, *, reverse):
+        what = f"W {op} {kind}"
+        if kind == "scalar" and op in ("*", "/") and not (reverse and op == "/"):
+            if reverse:
+                return self._map_leaves(lambda leaf: fn(other, leaf))
+            return self._map_leaves(lambda leaf: fn(leaf, other))
+        if kind == "matrix" and op in ("+", "-") and not other._entries_stored:
+            E.same_structure(self, other, op=op)
+            a, b = (other, self) if reverse else (self, other)
+            return self._with_value_leaves(tuple(
+                fn(la, lb) for la, lb in zip(a._value_leaves(), b._value_leaves())))
+        raise self._generated_error(what)
+
+    def __mul__(self, other):
+        return self._binary(other, operator.mul, "*")
+
+    def __rmul__(self, other):
+        return self._binary(other, operator.mul, "*", reverse=True)
+
+    def __truediv__(self, other):
+        return self._binary(other, operator.truediv, "/")
+
+    def __rtruediv__(self, other):
+        return self._binary(other, operator.truediv, "/", reverse=True, kinds=())
+
+    def __floordiv__(self, other):
+        return self._binary(other, operator.floordiv, "//", kinds=("scalar", "dense"))
+
+    def __rfloordiv__(self, other):
+        return self._binary(other, operator.floordiv, "//", reverse=True, kinds=())
+
+    def __mod__(self, other):
+        return self._binary(other, operator.mod, "%", kinds=("scalar", "dense"))
+
+    def __rmod__(self, other):
+        return self._binary(other, operator.mod, "%", reverse=True, kinds=())
+
+    def __pow__(self, other):
+        return self._binary(other, operator.pow, "**", kinds=("scalar",))
+
+    def __rpow__(self, other):
+        return self._binary(other, operator.pow, "**", reverse=True, kinds=())
+
+    def __add__(self, other):
+        return self._binary(other, operator.add, "+", kinds=("matrix",))
+
+    def __radd__(self, other):
+        return self._binary(other, operator.add, "+", reverse=True, kinds=("matrix",))
+
+    def __sub__(self, other):
+        return self._binary(other, operator.sub, "-", kinds=("matrix",))
+
+    def __rsub__(self, other):
+        return self._binary(other, operator.sub, "-", reverse=True, kinds=("matrix",))
+
+    # -- comparisons: the result would be dense ---------------------------------------------
+    def _compare(self, other, op):
+        raise E.densifying_error(self, f"comparison {type(self).__name__} {op} "
+                                       f"{type(other).__name__}")
+
+    def __eq__(self, other):
+        return self._compare(other, "==")
+
+    def __ne__(self, other):
+        return self._compare(other, "!=")
+
+    def __lt__(self, other):
+        return self._compare(other, "<")
+
+    def __le__(self, other):
+        return self._compare(other, "<=")
+
+    def __gt__(self, other):
+        return self._compare(other, ">")
+
+    def __ge__(self, other):
+        return self._compare(other, ">=")
+
+    __hash__ = None

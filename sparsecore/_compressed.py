@@ -12,7 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 import scipy.sparse as sp
 
-from . import _units
+from . import _canonical, _units
 from ._base import SparseMatrix
 from ._csr_ops import check_csr_arrays
 from .kernels.csr import csr_product, csr_row_indices
@@ -111,9 +111,34 @@ class _Compressed(SparseMatrix):
         arrays = (_units.attach(arrays[0], unit) if unit is not None else arrays[0],) + arrays[1:]
         return cls.tree_unflatten((self.shape,), arrays)
 
-    def with_data(self, data):
-        """Same structure, new stored values (per-entry or homogeneous)."""
-        return type(self)((data, self.indices, self.indptr), shape=self.shape)
+    # -- elementwise hooks (contract in sparsecore/_base.py) ------------------
+    def _with_values(self, data):
+        return type(self).tree_unflatten((self.shape,), (data, self.indices, self.indptr))
+
+    def _structure_leaves(self):
+        return (self.indices, self.indptr)
+
+    def _entry_coords(self):
+        rows = csr_row_indices(self.indptr, self.nnz)
+        return (rows, self.indices) if self._compressed_axis == 0 else (self.indices, rows)
+
+    # -- canonical format (eager; sparsecore/_canonical.py) -----------------
+    def eliminate_zeros(self):
+        """A new matrix without explicitly stored zeros (eager, not under jit)."""
+        return _canonical.eliminate_zeros(self)
+
+    def sum_duplicates(self):
+        """A new matrix with duplicate entries summed and indices sorted (eager)."""
+        return _canonical.sum_duplicates(self)
+
+    def sort_indices(self):
+        """A new matrix with indices sorted within each row (column for CSC; eager)."""
+        return _canonical.sort_indices(self)
+
+    @property
+    def has_canonical_format(self) -> bool:
+        """True when indices are sorted and free of duplicates in every row (CSC: column)."""
+        return _canonical.has_canonical_format(self)
 
     # -- conversion --------------------------------------------------------
     @classmethod

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import brainunit as u
 
-__all__ = ["split", "attach", "multiply_units", "has_unit"]
+__all__ = ["split", "attach", "attach_exact", "multiply_units", "has_unit"]
 
 
 def has_unit(x) -> bool:
@@ -41,3 +41,10 @@ def attach(mantissa, unit):
     if unit is None:
         return mantissa
     return u.maybe_decimal(u.Quantity(mantissa, unit=unit))
+
+
+def attach_exact(mantissa, unit):
+    """Re-attach ``unit`` as is (no collapse of dimensionless units; None: plain)."""
+    if unit is None:
+        return mantissa
+    return u.Quantity(mantissa, unit=unit)
