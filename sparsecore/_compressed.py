@@ -15,6 +15,7 @@ import scipy.sparse as sp
 from . import _canonical, _units
 from ._base import SparseMatrix
 from ._csr_ops import check_csr_arrays
+from ._plasticity_methods import CompressedPlasticity
 from .kernels.csr import csr_product, csr_row_indices
 
 __all__ = ["CSR", "CSC"]
@@ -33,7 +34,7 @@ def _recompress(data, indices, indptr, csr_shape):
     return new_data, new_indices, new_indptr
 
 
-class _Compressed(SparseMatrix):
+class _Compressed(CompressedPlasticity, SparseMatrix):
     _compressed_axis: int  # 0: rows are compressed (CSR); 1: columns (CSC)
 
     def __init__(self, args, *, shape):
@@ -57,12 +58,16 @@ class _Compressed(SparseMatrix):
 
     # -- pytree ------------------------------------------------------------
     def tree_flatten(self):
-        return (self.data, self.indices, self.indptr), (self.shape,)
+        # An attached column index (with_column_index) is one optional extra child.
+        extra = () if self._column_index is None else (self._column_index,)
+        return (self.data, self.indices, self.indptr) + extra, (self.shape,)
 
     @classmethod
     def tree_unflatten(cls, aux, children):
         obj = object.__new__(cls)  # leaves may be tracers, float0 or placeholders
-        obj.data, obj.indices, obj.indptr = children
+        obj.data, obj.indices, obj.indptr = children[:3]
+        if len(children) > 3:
+            obj._column_index = children[3]
         obj.shape, = aux
         return obj
 
@@ -85,7 +90,7 @@ class _Compressed(SparseMatrix):
         if axes is not None and tuple(axes) != (1, 0):
             raise ValueError(f"a 2-D matrix transposes with axes=(1, 0) only, got {axes!r}.")
         other = CSC if self._compressed_axis == 0 else CSR
-        return other.tree_unflatten((self.shape[::-1],), (self.data, self.indices, self.indptr))
+        return other.tree_unflatten((self.shape[::-1],), self.tree_flatten()[0])
 
     def todense(self):
         """Dense ``jax.Array`` (a Quantity when the values carry units)."""

@@ -113,27 +113,33 @@ def _bounds(w_min, w_max, unit, dtype, *, where):
             _bound(w_max, jnp.inf, unit, dtype, name="w_max", where=where))
 
 
-def _weight_index_array(weight_indices, nnz, *, where):
+def _weight_index_array(weight_indices, nnz, *, where, full):
     wi = V.as_index_array(weight_indices, name="weight_indices", where=where)
     if wi.shape[0] != nnz:
         raise ValueError(f"{where}: weight_indices must have one entry per stored entry "
                          f"({nnz},), got shape {tuple(wi.shape)}.")
-    V.check_bounds(wi, nnz, name="weight_indices", where=where)
+    if full:
+        V.check_bounds(wi, nnz, name="weight_indices", where=where)
     return wi
 
 
 def compressed_update_op(weight, indices, indptr, weight_indices, spike, trace, w_min, w_max,
-                         *, view_shape, spike_name, trace_name, where, backend):
-    """Shared body: ``view_shape`` = (spiking side, trace side) of ``(indices, indptr)``."""
+                         *, view_shape, spike_name, trace_name, where, backend, full=True):
+    """Shared body: ``view_shape`` = (spiking side, trace side) of ``(indices, indptr)``.
+
+    ``full=False`` skips the O(nnz) value scans of the structure (for matrices
+    validated at construction).
+    """
     view_shape = V.check_shape(view_shape, where=where)
     indices = V.as_index_array(indices, name="indices", where=where)
     w, unit = _weight_vector(weight, indices.shape[0], where=where)
-    w, indices, indptr, view_shape = check_csr_arrays(w, indices, indptr, view_shape, where=where)
+    w, indices, indptr, view_shape = check_csr_arrays(w, indices, indptr, view_shape, where=where,
+                                                        full=full)
     nnz = indices.shape[0]
     if weight_indices is None:
         wi = jnp.zeros((0,), indices.dtype)
     else:
-        wi = _weight_index_array(weight_indices, nnz, where=where)
+        wi = _weight_index_array(weight_indices, nnz, where=where, full=full)
     s = _spikes(spike, view_shape[0], name=spike_name, where=where)
     t = _trace(trace, view_shape[1], unit, w.dtype, name=trace_name, where=where)
     lo, hi = _bounds(w_min, w_max, unit, w.dtype, where=where)
@@ -494,11 +500,17 @@ def csrmv_yw2y(y, w, indices, indptr, *, shape, transpose=False, backend=None):
     >>> sc.csrmv_yw2y(jnp.array([1., 2., 3.]), w, indices, indptr, shape=(2, 3), transpose=True)
     Array([0.5, 0.90000004, 1.4, 0.3], dtype=float32)
     """
-    where = "csrmv_yw2y"
+    return yw2y_op(y, w, indices, indptr, shape=shape, transpose=transpose, backend=backend,
+                   where="csrmv_yw2y")
+
+
+def yw2y_op(y, w, indices, indptr, *, shape, transpose, backend, where, full=True):
+    """Body of :func:`csrmv_yw2y`; ``full=False`` skips the O(nnz) structure scans."""
     w_m, w_unit = _units.split(w)
     y_m, y_unit = _units.split(y)
     w_m = V.as_values(w_m, name="w", where=where)
-    w_m, indices, indptr, shape = check_csr_arrays(w_m, indices, indptr, shape, where=where)
+    w_m, indices, indptr, shape = check_csr_arrays(w_m, indices, indptr, shape, where=where,
+                                                   full=full)
     nnz = indices.shape[0]
     w_m = jnp.broadcast_to(w_m, (nnz,))
     y_m = jnp.asarray(y_m)

@@ -1,0 +1,163 @@
+"""Plasticity methods of the compressed matrices (mixed into CSR and CSC).
+
+``update_on_pre`` / ``update_on_post`` return a new matrix with the weights of
+spiking neurons' synapses moved by a trace; ``with_column_index`` attaches the
+map that makes the update on the non-compressed side cost spikes x fan-in;
+``yw_to_w`` / ``yw_to_w_transposed`` compute per-synapse products.
+
+The column map is an optional pytree child of the matrix (``_column_index``:
+``None`` or a tuple ``(mirror_indices, mirror_indptr, weight_indices)``), so it
+travels through ``jax.jit``, ``vmap`` and ``lax.scan`` as leaves like every
+other index array and is never computed and stored behind the user's back.
+"""
+from __future__ import annotations
+
+from ._plasticity_ops import column_index, compressed_update_op, yw2y_op
+
+__all__ = ["CompressedPlasticity"]
+
+
+class CompressedPlasticity:
+    """Methods shared by ``CSR`` and ``CSC`` (``_compressed_axis`` 0 or 1).
+
+    The buffers describe a row-compressed view of shape ``_view_shape``; the
+    spiking side whose neurons are the view's rows is updated directly, the
+    other side through the mirror structure and ``weight_indices``.
+    """
+
+    _column_index = None  # (mirror_indices, mirror_indptr, weight_indices) or None
+
+    @property
+    def column_index(self):
+        """The attached ``(indices, indptr, weight_indices)`` mirror, or None.
+
+        For a CSR matrix this is the column-compressed structure and the CSR
+        position of each of its entries (see :func:`sparsecore.csr_to_csc_index`);
+        for a CSC matrix, the row-compressed structure and CSC positions.
+        """
+        return self._column_index
+
+    def with_column_index(self):
+        """The same matrix carrying its mirror structure as extra pytree leaves.
+
+        Makes ``update_on_post`` of a CSR matrix (``update_on_pre`` of a CSC
+        matrix) cost spikes x fan-in instead of a sort of all entries per
+        call.  Build it once, outside the simulation loop; it is kept by
+        ``.T`` and by the update methods, and dropped by operations that may
+        change the structure.
+
+        Examples
+        --------
+        >>> import jax.numpy as jnp, sparsecore as sc
+        >>> W = sc.CSR.fromdense(jnp.array([[1., 0.], [2., 3.]])).with_column_index()
+        >>> W.column_index[2]
+        Array([0, 1, 2], dtype=int32)
+        >>> W.update_on_post(jnp.array([0.5, 1.0]), jnp.array([False, True])).todense()
+        Array([[1., 0.],
+               [2., 4.]], dtype=float32)
+        """
+        if self._column_index is not None:
+            return self
+        mirror = column_index(self.indices, self.indptr, self._view_shape)
+        return self._with_column_index(self.data, mirror)
+
+    def _with_column_index(self, data, mirror):
+        children = (data, self.indices, self.indptr)
+        obj = type(self).tree_unflatten((self.shape,), children)
+        obj._column_index = mirror
+        return obj
+
+    def _plastic_update(self, spike, trace, w_min, w_max, *, on_pre: bool, backend):
+        direct = on_pre == (self._compressed_axis == 0)  # spiking side = view rows
+        name = f"{type(self).__name__}.update_on_{'pre' if on_pre else 'post'}"
+        spike_name, trace_name = ("pre_spike", "post_trace") if on_pre else ("post_spike",
+                                                                             "pre_trace")
+        if direct:
+            data = compressed_update_op(
+                self.data, self.indices, self.indptr, None, spike, trace, w_min, w_max,
+                view_shape=self._view_shape, spike_name=spike_name, trace_name=trace_name,
+                where=name, backend=backend, full=False)
+        else:
+            mirror = self._column_index
+            if mirror is None:  # built inside this call only; never stored on self
+                mirror = column_index(self.indices, self.indptr, self._view_shape)
+            data = compressed_update_op(
+                self.data, mirror[0], mirror[1], mirror[2], spike, trace, w_min, w_max,
+                view_shape=self._view_shape[::-1], spike_name=spike_name,
+                trace_name=trace_name, where=name, backend=backend, full=False)
+        return self._with_column_index(data, self._column_index)
+
+    def update_on_pre(self, pre_spike, post_trace, w_min=None, w_max=None, *, backend=None):
+        """New matrix with ``W[i, j] += post_trace[j]`` for every spiking row ``i``.
+
+        Only the updated entries are clipped to ``[w_min, w_max]`` (either may
+        be None).  Spikes are bool or any nonzero number; the trace and bounds
+        are converted to the weights' unit.  For a CSC matrix without a column
+        index the mirror is built inside the call (correct, O(nnz log nnz));
+        use :meth:`with_column_index` in loops.  Donate the matrix to
+        ``jax.jit`` to update the weights in place.
+
+        Examples
+        --------
+        >>> import jax.numpy as jnp, sparsecore as sc
+        >>> W = sc.CSR.fromdense(jnp.array([[1., 0.], [2., 3.]]))
+        >>> W.update_on_pre(jnp.array([True, False]), jnp.array([0.5, 0.5])).todense()
+        Array([[1.5, 0. ],
+               [2. , 3. ]], dtype=float32)
+        """
+        return self._plastic_update(pre_spike, post_trace, w_min, w_max, on_pre=True,
+                                    backend=backend)
+
+    def update_on_post(self, pre_trace, post_spike, w_min=None, w_max=None, *, backend=None):
+        """New matrix with ``W[i, j] += pre_trace[i]`` for every spiking column ``j``.
+
+        Conventions as in :meth:`update_on_pre`.  For a CSR matrix the update
+        walks the column index: attach it once with :meth:`with_column_index`
+        (cost spikes x fan-in); without it the index is built inside the call,
+        O(nnz log nnz), and not stored.
+
+        Examples
+        --------
+        >>> import jax.numpy as jnp, sparsecore as sc
+        >>> W = sc.CSR.fromdense(jnp.array([[1., 0.], [2., 3.]]))
+        >>> W.update_on_post(jnp.array([0.5, -4.0]), jnp.array([1., 0.]), w_min=0.).todense()
+        Array([[1.5, 0. ],
+               [0. , 3. ]], dtype=float32)
+        """
+        return self._plastic_update(post_spike, pre_trace, w_min, w_max, on_pre=False,
+                                    backend=backend)
+
+    def _yw(self, y, w, *, by_row: bool, backend):
+        w = self.data if w is None else w
+        name = f"{type(self).__name__}.yw_to_w{'' if by_row else '_transposed'}"
+        return yw2y_op(y, w, self.indices, self.indptr, shape=self._view_shape,
+                       transpose=by_row == (self._compressed_axis == 1), backend=backend,
+                       where=name, full=False)
+
+    def yw_to_w(self, y, w=None, *, backend=None):
+        """Per-synapse ``w[k] * y[row(k)]``: one value per stored entry, in storage order.
+
+        ``y`` has one value per row (presynaptic neuron, ``shape[0]``); ``w``
+        defaults to the stored weights.  Differentiable in ``y`` and ``w``.
+        Wrap the result with :meth:`with_data` to get a matrix.
+
+        Examples
+        --------
+        >>> import jax.numpy as jnp, sparsecore as sc
+        >>> W = sc.CSR.fromdense(jnp.array([[1., 0.], [2., 3.]]))
+        >>> W.yw_to_w(jnp.array([10., 100.]))
+        Array([ 10., 200., 300.], dtype=float32)
+        """
+        return self._yw(y, w, by_row=True, backend=backend)
+
+    def yw_to_w_transposed(self, y, w=None, *, backend=None):
+        """Per-synapse ``w[k] * y[col(k)]``, ``y`` with one value per column (``shape[1]``).
+
+        Examples
+        --------
+        >>> import jax.numpy as jnp, sparsecore as sc
+        >>> W = sc.CSR.fromdense(jnp.array([[1., 0.], [2., 3.]]))
+        >>> W.yw_to_w_transposed(jnp.array([10., 100.]))
+        Array([ 10.,  20., 300.], dtype=float32)
+        """
+        return self._yw(y, w, by_row=False, backend=backend)
