@@ -250,8 +250,8 @@ class SparseMatrix(u.sparse.SparseMatrix):
         >>> import jax.numpy as jnp, brainunit as u, sparsecore as sc
         >>> W = sc.CSR.fromdense(jnp.array([[1., 0.], [0., 2.]]))
         >>> W.with_data(jnp.array([3., 4.]) * u.mS).todense()
-        Quantity([[3., 0.],
-                  [0., 4.]], "mS")
+        Quantity([[3. 0.]
+                  [0. 4.]], "mS")
         """
         if not self._entries_stored:
             raise self._generated_error(f"{type(self).__name__}.with_data")
@@ -337,7 +337,7 @@ class SparseMatrix(u.sparse.SparseMatrix):
         >>> W.sum()
         Quantity(6., "mS")
         >>> W.sum(axis=1)
-        Quantity([1., 5.], "mS")
+        Quantity([1. 5.], "mS")
         """
         if not self._entries_stored:
             return self.todense().sum(axis=axis)
