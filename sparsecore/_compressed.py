@@ -118,7 +118,8 @@ class _Compressed(CompressedPlasticity, SparseMatrix):
 
     # -- elementwise hooks (contract in sparsecore/_base.py) ------------------
     def _with_values(self, data):
-        return type(self).tree_unflatten((self.shape,), (data, self.indices, self.indptr))
+        children = self.tree_flatten()[0]  # keeps an attached column index
+        return type(self).tree_unflatten((self.shape,), (data,) + tuple(children[1:]))
 
     def _structure_leaves(self):
         return (self.indices, self.indptr)
