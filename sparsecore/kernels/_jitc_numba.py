@@ -1,0 +1,191 @@
+"""Numba CPU kernels for generated ("JIT") connectivity products.
+
+The generator is :mod:`sparsecore.kernels._prng`, re-expressed here in
+``uint64`` registers masked to 32 bits (numba promotes small integers) so that
+it produces the same bits as the JAX version.  The kernels regenerate every
+line on the fly: O(1) memory per line, no allocation.
+
+Kernel protocol (see :mod:`sparsecore.kernels._ffi`): inputs ``w`` (``(1,)``
+or ``(2,)``: ``loc`` and ``scale``), ``cf`` (``(1,)`` float32, the gap
+scale), ``seed`` (``(1,)`` uint32) and ``x``; output ``out``; static flags
+``dist`` (0 homo, 1 uniform, 2 normal), ``scatter`` (lines are indexed by the
+operand: ``out[pos] += w * x[line]``; otherwise ``out[line] = sum w * x[pos]``)
+and ``event`` (``x`` marks active inputs: True or > 0).
+"""
+import numba
+import numpy as np
+from numba.cpython.unsafe.numbers import leading_zeros
+
+from . import _prng as P
+
+_M32 = np.uint64(0xFFFFFFFF)
+_S16 = np.uint64(16)
+_S13 = np.uint64(13)
+_M1 = np.uint64(P.M1)
+_M2 = np.uint64(P.M2)
+_G1 = np.uint64(P.G1)
+_G2 = np.uint64(P.G2)
+_G3 = np.uint64(P.G3)
+_SEED_SALT = np.uint64(P.SEED_SALT)
+_SALT2 = np.uint64(P.SALT2)
+_WSALT = np.uint64(P.WSALT)
+_ONE = np.uint64(1)
+_LOG2 = P.log2_table().astype(np.uint64)
+_ZTAB = P.normal_table().astype(np.uint64)
+_MAX_LINE = P.MAX_LINE
+
+
+@numba.njit(cache=True, inline="always")
+def _fmix(x):
+    x = x ^ (x >> _S16)
+    x = (x * _M1) & _M32
+    x = x ^ (x >> _S13)
+    x = (x * _M2) & _M32
+    return x ^ (x >> _S16)
+
+
+@numba.njit(cache=True, inline="always")
+def _line_keys(skey, line):
+    ln = np.uint64(line)
+    k1 = _fmix(skey ^ ((ln * _G1) & _M32))
+    k2 = _fmix(((skey + _SALT2) & _M32) ^ ((ln * _G2) & _M32))
+    return k1, k2
+
+
+@numba.njit(cache=True, inline="always")
+def _neg_log2_fixed(v):
+    """log2(2**32 / v) in Q6.26 for an odd 32-bit ``v`` held in a uint64."""
+    nlz = np.uint64(leading_zeros(np.uint32(v)))
+    x = ((v << nlz) << _ONE) & _M32
+    idx = np.intp(x >> np.uint64(21))
+    frac = (x >> np.uint64(9)) & np.uint64(0xFFF)
+    t0 = _LOG2[idx]
+    t1 = _LOG2[idx + 1]
+    lg = t0 + (((t1 - t0) * frac) >> np.uint64(12))
+    return ((nlz + _ONE) << np.uint64(26)) - (lg >> np.uint64(4))
+
+
+@numba.njit(cache=True, inline="always")
+def _gap(h, cf):
+    lfix = _neg_log2_fixed(h | _ONE)
+    g = np.float32(np.int64(lfix)) * cf
+    if g < np.float32(_MAX_LINE):
+        return np.int64(g)
+    return np.int64(_MAX_LINE)
+
+
+@numba.njit(cache=True, inline="always")
+def _z(h, dist):
+    if dist == 1:
+        return np.float32(np.int64(h >> np.uint64(8))) * np.float32(2.0 ** -24)
+    lfix = _neg_log2_fixed(((h << _ONE) & _M32) | _ONE)
+    idx = np.intp(lfix >> np.uint64(19))
+    frac = (lfix >> np.uint64(8)) & np.uint64(0x7FF)
+    t0 = _ZTAB[idx]
+    t1 = _ZTAB[idx + 1]
+    mag = np.float32(np.int64(t0 + (((t1 - t0) * frac) >> np.uint64(11)))) \
+        * np.float32(2.0 ** -28)
+    if (h >> np.uint64(31)) == _ONE:
+        return -mag
+    return mag
+
+
+@numba.njit(cache=True, inline="always")
+def _weight(inner, k2, loc, scale, dist):
+    if dist == 0:
+        return loc
+    z = _z(_fmix(inner ^ k2 ^ _WSALT), dist)
+    return loc + scale * z
+
+
+@numba.njit(cache=True)
+def jitc_mv_kernel(w, cf, seed, x, out, dist, scatter, event):
+    """``out = M @ x`` (gather over lines) or ``M.T @ x`` (scatter), ``x`` a vector."""
+    n_out = out.shape[0]
+    n_lines = x.shape[0] if scatter else n_out
+    line_len = n_out if scatter else x.shape[0]
+    for j in range(n_out):
+        out[j] = 0
+    loc = w[0]
+    scale = w[1] if dist != 0 else w[0]
+    c = cf[0]
+    skey = _fmix((np.uint64(seed[0]) & _M32) ^ _SEED_SALT)
+    zero = np.zeros(1, dtype=out.dtype)[0]
+    for line in range(n_lines):
+        if scatter and event:
+            if not x[line] > 0:
+                continue
+        k1, k2 = _line_keys(skey, line)
+        pos = -1
+        cnt = np.uint64(0)
+        acc = zero
+        while True:
+            inner = _fmix((k1 + cnt * _G3) & _M32)
+            pos += 1 + _gap(_fmix(inner ^ k2), c)
+            if pos >= line_len:
+                break
+            cnt += _ONE
+            wgt = _weight(inner, k2, loc, scale, dist)
+            if scatter:
+                if event:
+                    out[pos] += wgt
+                else:
+                    out[pos] += wgt * x[line]
+            else:
+                if event:
+                    if x[pos] > 0:
+                        acc += wgt
+                else:
+                    acc += wgt * x[pos]
+        if not scatter:
+            out[line] = acc
+    return 0
+
+
+@numba.njit(cache=True)
+def jitc_mm_kernel(w, cf, seed, x, out, dist, scatter, event):
+    """As :func:`jitc_mv_kernel` for a matrix operand ``x`` (k, b) (columns independent)."""
+    n_out, n_b = out.shape
+    n_lines = x.shape[0] if scatter else n_out
+    line_len = n_out if scatter else x.shape[0]
+    for j in range(n_out):
+        for b in range(n_b):
+            out[j, b] = 0
+    loc = w[0]
+    scale = w[1] if dist != 0 else w[0]
+    c = cf[0]
+    skey = _fmix((np.uint64(seed[0]) & _M32) ^ _SEED_SALT)
+    for line in range(n_lines):
+        if scatter and event:
+            active = False
+            for b in range(n_b):
+                if x[line, b] > 0:
+                    active = True
+                    break
+            if not active:
+                continue
+        k1, k2 = _line_keys(skey, line)
+        pos = -1
+        cnt = np.uint64(0)
+        while True:
+            inner = _fmix((k1 + cnt * _G3) & _M32)
+            pos += 1 + _gap(_fmix(inner ^ k2), c)
+            if pos >= line_len:
+                break
+            cnt += _ONE
+            wgt = _weight(inner, k2, loc, scale, dist)
+            if scatter:
+                for b in range(n_b):
+                    if event:
+                        if x[line, b] > 0:
+                            out[pos, b] += wgt
+                    else:
+                        out[pos, b] += wgt * x[line, b]
+            else:
+                for b in range(n_b):
+                    if event:
+                        if x[pos, b] > 0:
+                            out[line, b] += wgt
+                    else:
+                        out[line, b] += wgt * x[pos, b]
+    return 0
