@@ -241,11 +241,14 @@ class _FixedNum(SparseMatrix):
                                   where=name)
         data, unit = _units.split(weight)
         data = V.as_values(data, name="weight", where=name)
-        if data.ndim not in (0,) and data.shape not in ((1,), indices.shape):
+        if data.ndim != 0 and tuple(data.shape) not in ((1,), indices.shape):
             raise ValueError(f"{name}: weight must be a scalar or have shape {indices.shape} "
                              f"(one value per connection), got shape {tuple(data.shape)}.")
+        if data.ndim == 0:
+            data = data.reshape(1)
         data = _units.attach(data, unit) if unit is not None else data
-        return cls((data, indices), shape=(n_pre, n_post))
+        # indices are valid by construction: skip the constructor's bounds scan
+        return cls.tree_unflatten(((n_pre, n_post),), (data, jnp.asarray(indices)))
 
 
 def _common_count(counts, cls, op):

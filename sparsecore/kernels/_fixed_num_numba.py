@@ -11,6 +11,11 @@ so LLVM folds the branches on them away.  ``indices`` is ``(m, n_conn)``;
   ``event`` rows whose input is inactive are skipped before their indices are
   read, so the work is active rows times ``n_conn``.
 
+Indices are read as unsigned integers (no negative-index wraparound code) and
+gathers clamp an outside index and report it after the loop, which keeps the
+inner loops branch-free; scatters refuse an outside index before writing.
+The kernels are inlined into their handlers so the flags fold.
+
 Kernel protocol (see :mod:`sparsecore.kernels._ffi`): inputs, then outputs
 (every element written), then flags; return 0, or 1 when an index points
 outside the matrix.
@@ -25,21 +30,31 @@ def _weight(data, i, k, homo):
     return data[i, k]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
+def _checked(j, limit):
+    """``j`` as an unsigned index clamped into ``[0, limit)``, and whether it was outside."""
+    u = numba.uint64(numba.int64(j))
+    bad = u >= limit
+    return (numba.uint64(0) if bad else u), bad
+
+
+@numba.njit(cache=True, inline="always")
 def fcnmv_kernel(data, indices, x, out, transpose, event, homo):
     """``out = A @ x`` (``A.T @ x`` when ``transpose``) for a vector ``x``."""
     n_rows, n_conn = indices.shape
-    n_x = x.shape[0]
-    n_out = out.shape[0]
-    for j in range(n_out):
+    n_x = numba.uint64(x.shape[0])
+    n_out = numba.uint64(out.shape[0])
+    for j in range(out.shape[0]):
         out[j] = 0
+    if n_rows > 0 and n_conn > 0 and (n_x == 0 or n_out == 0):
+        return 1  # entries exist but there is nothing they could index
+    bad = False
     if not transpose:
         for i in range(n_rows):
             acc = out[i]  # zeroed above; keeps the output dtype
             for k in range(n_conn):
-                j = indices[i, k]
-                if j < 0 or j >= n_x:
-                    return 1
+                j, bad_j = _checked(indices[i, k], n_x)
+                bad |= bad_j
                 if event:
                     if x[j] > 0:
                         acc += _weight(data, i, k, homo)
@@ -52,28 +67,31 @@ def fcnmv_kernel(data, indices, x, out, transpose, event, homo):
             if event and not xi > 0:
                 continue
             for k in range(n_conn):
-                j = indices[i, k]
-                if j < 0 or j >= n_out:
-                    return 1
+                j, bad_j = _checked(indices[i, k], n_out)
+                if bad_j:
+                    return 1  # a scatter must not write a clamped index
                 w = _weight(data, i, k, homo)
                 out[j] += w if event else w * xi
-    return 0
+    return 1 if bad else 0
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def fcnmm_kernel(data, indices, x, out, transpose, event, homo):
     """``out = A @ x`` (``A.T @ x`` when ``transpose``) for a matrix ``x`` (k, b)."""
     n_rows, n_conn = indices.shape
-    n_x, n_cols = x.shape
-    n_out = out.shape[0]
-    for j in range(n_out):
+    n_cols = x.shape[1]
+    n_x = numba.uint64(x.shape[0])
+    n_out = numba.uint64(out.shape[0])
+    for j in range(out.shape[0]):
         for c in range(n_cols):
             out[j, c] = 0
+    if n_rows > 0 and n_conn > 0 and (n_x == 0 or n_out == 0):
+        return 1
     if not transpose:
         for i in range(n_rows):
             for k in range(n_conn):
-                j = indices[i, k]
-                if j < 0 or j >= n_x:
+                j, bad_j = _checked(indices[i, k], n_x)
+                if bad_j:
                     return 1
                 w = _weight(data, i, k, homo)
                 for c in range(n_cols):
@@ -93,8 +111,8 @@ def fcnmm_kernel(data, indices, x, out, transpose, event, homo):
                 if not any_active:
                     continue
             for k in range(n_conn):
-                j = indices[i, k]
-                if j < 0 or j >= n_out:
+                j, bad_j = _checked(indices[i, k], n_out)
+                if bad_j:
                     return 1
                 w = _weight(data, i, k, homo)
                 for c in range(n_cols):
