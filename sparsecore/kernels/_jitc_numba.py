@@ -98,7 +98,7 @@ def _weight(inner, k2, loc, scale, dist):
     return loc + scale * z
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def jitc_mv_kernel(w, cf, seed, x, out, dist, scatter, event):
     """``out = M @ x`` (gather over lines) or ``M.T @ x`` (scatter), ``x`` a vector."""
     n_out = out.shape[0]
@@ -142,7 +142,7 @@ def jitc_mv_kernel(w, cf, seed, x, out, dist, scatter, event):
     return 0
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def jitc_mm_kernel(w, cf, seed, x, out, dist, scatter, event):
     """As :func:`jitc_mv_kernel` for a matrix operand ``x`` (k, b) (columns independent)."""
     n_out, n_b = out.shape
