@@ -5,6 +5,11 @@ from ._base import SparseMatrix
 from ._errors import BackendWarning, SparseFormatError
 from ._fixed_num import FixedPostNumConn, FixedPreNumConn
 from ._fixed_num_ops import binary_fcnmm, binary_fcnmv, fcnmm, fcnmv
+from ._jitc import (JITCC, JITCHomoC, JITCHomoR, JITCNormalC, JITCNormalR, JITCR, JITCUniformC,
+                    JITCUniformR)
+from ._jitc_ops import (binary_jithmm, binary_jithmv, binary_jitnmm, binary_jitnmv, binary_jitumm,
+                        binary_jitumv, jith, jithmm, jithmv, jitn, jitnmm, jitnmv, jitu, jitumm,
+                        jitumv)
 from ._plasticity_ops import (csr_to_csc_index, csrmv_yw2y, update_csc_on_binary_post,
                               update_csc_on_binary_pre, update_csr_on_binary_post,
                               update_csr_on_binary_pre, update_dense_on_binary_post,
@@ -17,6 +22,10 @@ __all__ = [
     "csrmv", "csrmm", "binary_csrmv", "binary_csrmm",
     "BackendWarning", "SparseFormatError",
     "FixedPostNumConn", "FixedPreNumConn", "fcnmv", "fcnmm", "binary_fcnmv", "binary_fcnmm",
+    "JITCR", "JITCC", "JITCHomoR", "JITCHomoC", "JITCNormalR", "JITCNormalC", "JITCUniformR",
+    "JITCUniformC", "jith", "jithmv", "jithmm", "binary_jithmv", "binary_jithmm", "jitn",
+    "jitnmv", "jitnmm", "binary_jitnmv", "binary_jitnmm", "jitu", "jitumv", "jitumm",
+    "binary_jitumv", "binary_jitumm",
     "update_csr_on_binary_pre", "update_csr_on_binary_post", "update_csc_on_binary_pre",
     "update_csc_on_binary_post", "update_dense_on_binary_pre", "update_dense_on_binary_post",
     "csr_to_csc_index", "csrmv_yw2y",
