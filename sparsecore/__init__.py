@@ -13,7 +13,9 @@ from ._jitc_ops import (binary_jithmm, binary_jithmv, binary_jitnmm, binary_jitn
 from ._plasticity_ops import (csr_to_csc_index, csrmv_yw2y, update_csc_on_binary_post,
                               update_csc_on_binary_pre, update_csr_on_binary_post,
                               update_csr_on_binary_pre, update_dense_on_binary_post,
-                              update_dense_on_binary_pre)
+                              update_dense_on_binary_pre,
+                              update_fixed_post_conn_on_binary_pre,
+                              update_fixed_pre_conn_on_binary_post)
 
 __version__ = "0.1.0"
 
@@ -28,5 +30,6 @@ __all__ = [
     "binary_jitumv", "binary_jitumm",
     "update_csr_on_binary_pre", "update_csr_on_binary_post", "update_csc_on_binary_pre",
     "update_csc_on_binary_post", "update_dense_on_binary_pre", "update_dense_on_binary_post",
-    "csr_to_csc_index", "csrmv_yw2y",
+    "csr_to_csc_index", "csrmv_yw2y", "update_fixed_post_conn_on_binary_pre",
+    "update_fixed_pre_conn_on_binary_post",
 ]

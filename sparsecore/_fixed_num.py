@@ -16,6 +16,7 @@ import scipy.sparse as sp
 
 from . import _units, _validation as V
 from ._base import SparseMatrix
+from ._plasticity_methods import FixedNumPlasticity
 from ._compressed import CSC, CSR
 from ._fixed_num_ops import check_fcn_arrays
 from ._random_partners import random_partners
@@ -33,7 +34,7 @@ def _homogeneous(data):
     return data
 
 
-class _FixedNum(SparseMatrix):
+class _FixedNum(FixedNumPlasticity, SparseMatrix):
     _fixed_axis: int  # 0: every row has n_conn entries (FixedPostNumConn); 1: every column
     _per: str  # what one row of ``indices`` belongs to, for messages
 
@@ -59,12 +60,16 @@ class _FixedNum(SparseMatrix):
 
     # -- pytree ------------------------------------------------------------
     def tree_flatten(self):
-        return (self.data, self.indices), (self.shape,)
+        # An attached column index (with_column_index) is one optional extra child.
+        extra = () if self._column_index is None else (self._column_index,)
+        return (self.data, self.indices) + extra, (self.shape,)
 
     @classmethod
     def tree_unflatten(cls, aux, children):
         obj = object.__new__(cls)  # leaves may be tracers, float0 or placeholders
-        obj.data, obj.indices = children
+        obj.data, obj.indices = children[:2]
+        if len(children) > 2:
+            obj._column_index = children[2]
         obj.shape, = aux
         return obj
 
@@ -105,7 +110,7 @@ class _FixedNum(SparseMatrix):
         if axes is not None and tuple(axes) != (1, 0):
             raise ValueError(f"a 2-D matrix transposes with axes=(1, 0) only, got {axes!r}.")
         other = FixedPreNumConn if self._fixed_axis == 0 else FixedPostNumConn
-        return other.tree_unflatten((self.shape[::-1],), (self.data, self.indices))
+        return other.tree_unflatten((self.shape[::-1],), self.tree_flatten()[0])
 
     # -- conversion --------------------------------------------------------
     def todense(self):

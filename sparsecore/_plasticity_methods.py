@@ -12,9 +12,12 @@ other index array and is never computed and stored behind the user's back.
 """
 from __future__ import annotations
 
+import jax.numpy as jnp
+
+from . import _units
 from ._plasticity_ops import column_index, compressed_update_op, yw2y_op
 
-__all__ = ["CompressedPlasticity"]
+__all__ = ["CompressedPlasticity", "FixedNumPlasticity"]
 
 
 class CompressedPlasticity:
@@ -26,6 +29,17 @@ class CompressedPlasticity:
     """
 
     _column_index = None  # (mirror_indices, mirror_indptr, weight_indices) or None
+
+    # -- hooks: the row-compressed view of the buffers -------------------------
+    def _plastic_view(self):
+        """``(values, indices, indptr, view_shape, axis)``; ``axis`` 0: view rows are rows."""
+        return self.data, self.indices, self.indptr, self._view_shape, self._compressed_axis
+
+    def _plastic_rebuild(self, values, mirror):
+        """The same matrix with new (flat, storage-order) values and column index."""
+        obj = type(self).tree_unflatten((self.shape,), (values, self.indices, self.indptr))
+        obj._column_index = mirror
+        return obj
 
     @property
     def column_index(self):
@@ -58,34 +72,29 @@ class CompressedPlasticity:
         """
         if self._column_index is not None:
             return self
-        mirror = column_index(self.indices, self.indptr, self._view_shape)
-        return self._with_column_index(self.data, mirror)
-
-    def _with_column_index(self, data, mirror):
-        children = (data, self.indices, self.indptr)
-        obj = type(self).tree_unflatten((self.shape,), children)
-        obj._column_index = mirror
-        return obj
+        values, indices, indptr, view_shape, _ = self._plastic_view()
+        return self._plastic_rebuild(values, column_index(indices, indptr, view_shape))
 
     def _plastic_update(self, spike, trace, w_min, w_max, *, on_pre: bool, backend):
-        direct = on_pre == (self._compressed_axis == 0)  # spiking side = view rows
+        values, indices, indptr, view_shape, axis = self._plastic_view()
+        direct = on_pre == (axis == 0)  # the spiking side is the view's rows
         name = f"{type(self).__name__}.update_on_{'pre' if on_pre else 'post'}"
         spike_name, trace_name = ("pre_spike", "post_trace") if on_pre else ("post_spike",
                                                                              "pre_trace")
         if direct:
             data = compressed_update_op(
-                self.data, self.indices, self.indptr, None, spike, trace, w_min, w_max,
-                view_shape=self._view_shape, spike_name=spike_name, trace_name=trace_name,
+                values, indices, indptr, None, spike, trace, w_min, w_max,
+                view_shape=view_shape, spike_name=spike_name, trace_name=trace_name,
                 where=name, backend=backend, full=False)
         else:
             mirror = self._column_index
             if mirror is None:  # built inside this call only; never stored on self
-                mirror = column_index(self.indices, self.indptr, self._view_shape)
+                mirror = column_index(indices, indptr, view_shape)
             data = compressed_update_op(
-                self.data, mirror[0], mirror[1], mirror[2], spike, trace, w_min, w_max,
-                view_shape=self._view_shape[::-1], spike_name=spike_name,
+                values, mirror[0], mirror[1], mirror[2], spike, trace, w_min, w_max,
+                view_shape=view_shape[::-1], spike_name=spike_name,
                 trace_name=trace_name, where=name, backend=backend, full=False)
-        return self._with_column_index(data, self._column_index)
+        return self._plastic_rebuild(data, self._column_index)
 
     def update_on_pre(self, pre_spike, post_trace, w_min=None, w_max=None, *, backend=None):
         """New matrix with ``W[i, j] += post_trace[j]`` for every spiking row ``i``.
@@ -128,11 +137,18 @@ class CompressedPlasticity:
                                     backend=backend)
 
     def _yw(self, y, w, *, by_row: bool, backend):
-        w = self.data if w is None else w
+        values, indices, indptr, view_shape, axis = self._plastic_view()
+        w = values if w is None else self._flat_values(w)
         name = f"{type(self).__name__}.yw_to_w{'' if by_row else '_transposed'}"
-        return yw2y_op(y, w, self.indices, self.indptr, shape=self._view_shape,
-                       transpose=by_row == (self._compressed_axis == 1), backend=backend,
-                       where=name, full=False)
+        out = yw2y_op(y, w, indices, indptr, shape=view_shape, transpose=by_row == (axis == 1),
+                      backend=backend, where=name, full=False)
+        return self._entries_layout(out)
+
+    def _flat_values(self, w):
+        return w
+
+    def _entries_layout(self, values):
+        return values
 
     def yw_to_w(self, y, w=None, *, backend=None):
         """Per-synapse ``w[k] * y[row(k)]``: one value per stored entry, in storage order.
@@ -161,3 +177,35 @@ class CompressedPlasticity:
         Array([ 10.,  20., 300.], dtype=float32)
         """
         return self._yw(y, w, by_row=False, backend=backend)
+
+
+class FixedNumPlasticity(CompressedPlasticity):
+    """The same methods for FixedPostNumConn / FixedPreNumConn (``_fixed_axis`` 0 or 1).
+
+    The ``(N, n_conn)`` tables are a compressed matrix whose rows all hold
+    ``n_conn`` entries; the updates run on the flattened buffers (a reshape,
+    so a donated weight table is still updated in place) and return values of
+    shape ``(N, n_conn)``.
+    """
+
+    def _plastic_view(self):
+        n_rows, n_conn = self.indices.shape
+        indptr = jnp.arange(n_rows + 1, dtype=self.indices.dtype) * n_conn
+        return (self._flat_values(self.data), self.indices.reshape(-1), indptr,
+                self._view(self.shape), self._fixed_axis)
+
+    def _flat_values(self, w):
+        mantissa, unit = _units.split(w)
+        mantissa = jnp.asarray(mantissa)
+        flat = mantissa.reshape(-1) if mantissa.ndim == 2 else mantissa
+        return _units.attach(flat, unit)
+
+    def _entries_layout(self, values):
+        mantissa, unit = _units.split(values)
+        return _units.attach(mantissa.reshape(self.indices.shape), unit)
+
+    def _plastic_rebuild(self, values, mirror):
+        obj = type(self).tree_unflatten((self.shape,), (self._entries_layout(values),
+                                                        self.indices))
+        obj._column_index = mirror
+        return obj

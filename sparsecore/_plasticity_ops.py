@@ -35,7 +35,8 @@ from .kernels.plasticity import compressed_update, dense_update, yw2y
 
 __all__ = ["update_csr_on_binary_pre", "update_csr_on_binary_post", "update_csc_on_binary_pre",
            "update_csc_on_binary_post", "update_dense_on_binary_pre",
-           "update_dense_on_binary_post", "csr_to_csc_index", "csrmv_yw2y"]
+           "update_dense_on_binary_post", "csr_to_csc_index", "csrmv_yw2y",
+           "update_fixed_post_conn_on_binary_pre", "update_fixed_pre_conn_on_binary_post"]
 
 
 # ---------------------------------------------------------------------------
@@ -376,6 +377,105 @@ def csr_to_csc_index(indices, indptr, *, shape):
     dummy = jnp.zeros((1,), jnp.float32)
     _, indices, indptr, shape = check_csr_arrays(dummy, indices, indptr, shape, where=where)
     return column_index(indices, indptr, shape)
+
+
+# ---------------------------------------------------------------------------
+# fixed number of connections per neuron
+# ---------------------------------------------------------------------------
+
+def _fixed_update(data, indices, spike, trace, w_min, w_max, *, view_shape, spike_name,
+                  trace_name, where, backend):
+    indices = V.as_index_array(indices, name="indices", where=where, ndim=2)
+    n_rows, n_conn = indices.shape
+    if n_rows != view_shape[0]:
+        raise ValueError(f"{where}: indices must have one row per {spike_name[:-6]}synaptic "
+                         f"neuron ({view_shape[0]}), got shape {tuple(indices.shape)}.")
+    mantissa, unit = _units.split(data)
+    mantissa = V.as_values(mantissa, name="data", where=where)
+    if mantissa.ndim == 2:
+        if tuple(mantissa.shape) != tuple(indices.shape):
+            raise ValueError(f"{where}: data must have the shape of indices "
+                             f"{tuple(indices.shape)}, got {tuple(mantissa.shape)}.")
+        mantissa = mantissa.reshape(-1)
+    flat = _units.attach(mantissa, unit)
+    indptr = jnp.arange(n_rows + 1, dtype=indices.dtype) * n_conn
+    out = compressed_update_op(flat, indices.reshape(-1), indptr, None, spike, trace, w_min,
+                               w_max, view_shape=view_shape, spike_name=spike_name,
+                               trace_name=trace_name, where=where, backend=backend)
+    out_m, out_unit = _units.split(out)
+    return _units.attach(out_m.reshape(indices.shape), out_unit)
+
+
+def update_fixed_post_conn_on_binary_pre(data, indices, pre_spike, post_trace, w_min=None,
+                                         w_max=None, *, shape, backend=None):
+    """On-pre update of FixedPostNumConn tables: ``W[i, indices[i, c]] += post_trace``.
+
+    Parameters
+    ----------
+    data : array or Quantity, shape (n_pre, n_conn)
+        One weight per connection.
+    indices : integer array, shape (n_pre, n_conn)
+        Postsynaptic targets of every presynaptic neuron.
+    pre_spike, post_trace, w_min, w_max, backend
+        As in :func:`update_csr_on_binary_pre`.
+    shape : tuple of int
+        ``(n_pre, n_post)``.
+
+    Returns
+    -------
+    array or Quantity, shape (n_pre, n_conn)
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp, sparsecore as sc
+    >>> data = jnp.array([[0.5, 0.3], [0.8, 0.2]])
+    >>> indices = jnp.array([[0, 1], [1, 2]])
+    >>> sc.update_fixed_post_conn_on_binary_pre(data, indices, jnp.array([True, False]),
+    ...                                         jnp.array([0.1, 0.2, 0.05]), shape=(2, 3))
+    Array([[0.6, 0.5],
+           [0.8, 0.2]], dtype=float32)
+    """
+    where = "update_fixed_post_conn_on_binary_pre"
+    shape = V.check_shape(shape, where=where)
+    return _fixed_update(data, indices, pre_spike, post_trace, w_min, w_max, view_shape=shape,
+                         spike_name="pre_spike", trace_name="post_trace", where=where,
+                         backend=backend)
+
+
+def update_fixed_pre_conn_on_binary_post(data, indices, pre_trace, post_spike, w_min=None,
+                                         w_max=None, *, shape, backend=None):
+    """On-post update of FixedPreNumConn tables: ``W[indices[j, c], j] += pre_trace``.
+
+    Parameters
+    ----------
+    data : array or Quantity, shape (n_post, n_conn)
+        One weight per connection.
+    indices : integer array, shape (n_post, n_conn)
+        Presynaptic sources of every postsynaptic neuron.
+    pre_trace, post_spike, w_min, w_max, backend
+        As in :func:`update_csr_on_binary_post`.
+    shape : tuple of int
+        ``(n_pre, n_post)``.
+
+    Returns
+    -------
+    array or Quantity, shape (n_post, n_conn)
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp, sparsecore as sc
+    >>> data = jnp.array([[0.5, 0.3], [0.8, 0.2]])
+    >>> indices = jnp.array([[0, 2], [1, 2]])
+    >>> sc.update_fixed_pre_conn_on_binary_post(data, indices, jnp.array([1., 2., 3.]),
+    ...                                         jnp.array([0., 1.]), w_max=2.5, shape=(3, 2))
+    Array([[0.5, 0.3],
+           [2.5, 2.5]], dtype=float32)
+    """
+    where = "update_fixed_pre_conn_on_binary_post"
+    shape = V.check_shape(shape, where=where)
+    return _fixed_update(data, indices, post_spike, pre_trace, w_min, w_max,
+                         view_shape=shape[::-1], spike_name="post_spike",
+                         trace_name="pre_trace", where=where, backend=backend)
 
 
 # ---------------------------------------------------------------------------
