@@ -443,3 +443,55 @@ def test_yw2y_vmap_units_methods(rng):
         assert_close(W.yw_to_w(yr, jnp.ones_like(w)), yr[rows], err_msg=fmt)
     with pytest.raises(ValueError, match=r"y must have shape \(7,\)"):
         sc.csrmv_yw2y(np.ones(3), c.w, c.indices, c.indptr, shape=c.shape)
+
+
+# ---------------------------------------------------------------------------
+# fixed number of connections
+# ---------------------------------------------------------------------------
+
+def _fixed(rng, cls, n_pre=6, n_post=5, n_conn=2):
+    n_rows = n_pre if cls is sc.FixedPostNumConn else n_post
+    data = rng.uniform(-1, 1, (n_rows, n_conn)).astype(np.float32)
+    W = cls.random(n_pre, n_post, n_conn, weight=data, seed=int(rng.integers(1 << 30)))
+    owners = np.repeat(np.arange(n_rows), n_conn)
+    partners = np.asarray(W.indices).ravel()
+    rows, cols = (owners, partners) if cls is sc.FixedPostNumConn else (partners, owners)
+    return W, rows, cols, data.ravel()
+
+
+@pytest.mark.parametrize("indexed", [False, True])
+@pytest.mark.parametrize("cls", ["FixedPostNumConn", "FixedPreNumConn"])
+def test_fixed_num_methods(rng, cls, indexed, backend):
+    W, rows, cols, w = _fixed(rng, getattr(sc, cls))
+    if indexed:
+        W = W.with_column_index()
+    pre, post = spikes(rng, 6, "float"), spikes(rng, 5, "bool")
+    tpre, tpost = rng.normal(size=6).astype(np.float32), rng.normal(size=5).astype(np.float32)
+    step = jax.jit(lambda W: W.update_on_pre(pre, tpost, w_min=-0.5, backend=backend)
+                   .update_on_post(tpre, post, None, 0.7, backend=backend))
+    out = step(W)
+    expected = loop_update(rows, cols, w, pre, tpost, -0.5, None, on_pre=True)
+    expected = loop_update(rows, cols, expected, post, tpre, None, 0.7, on_pre=False)
+    assert type(out) is type(W) and out.data.shape == W.data.shape
+    assert_close(out.data.ravel(), expected)
+    assert_close(W.yw_to_w(tpre).ravel(), w * tpre[rows])
+    assert_close(W.yw_to_w_transposed(tpost).ravel(), w * tpost[cols])
+
+
+def test_fixed_num_functions(rng):
+    W, rows, cols, w = _fixed(rng, sc.FixedPostNumConn)
+    pre, trace = spikes(rng, 6, "bool"), rng.normal(size=5).astype(np.float32)
+    out = sc.update_fixed_post_conn_on_binary_pre(W.data, W.indices, pre, trace, None, 0.5,
+                                                  shape=(6, 5))
+    assert out.shape == W.data.shape
+    assert_close(out.ravel(), loop_update(rows, cols, w, pre, trace, None, 0.5, on_pre=True))
+    V, rows, cols, w = _fixed(rng, sc.FixedPreNumConn)
+    post, trace = spikes(rng, 5, "float"), rng.normal(size=6).astype(np.float32)
+    out = sc.update_fixed_pre_conn_on_binary_post(V.data, V.indices, trace, post, -0.2,
+                                                  shape=(6, 5))
+    assert_close(out.ravel(), loop_update(rows, cols, w, post, trace, -0.2, None, on_pre=False))
+    with pytest.raises(ValueError, match="homogeneous"):
+        sc.update_fixed_post_conn_on_binary_pre(1.0, W.indices, pre, np.ones(5), shape=(6, 5))
+    with pytest.raises(ValueError, match="one row per presynaptic"):
+        sc.update_fixed_post_conn_on_binary_pre(W.data, W.indices, np.ones(7), np.ones(5),
+                                                shape=(7, 5))
