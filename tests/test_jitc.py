@@ -1,0 +1,320 @@
+"""Generated connectivity: seed contract, statistics, backends, products, AD, vmap, operators."""
+import hashlib
+
+import brainunit as u
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import sparsecore as sc
+from sparsecore.kernels import _prng, jitc
+
+CLASSES = {("homo", True): sc.JITCHomoR, ("homo", False): sc.JITCHomoC,
+           ("normal", True): sc.JITCNormalR, ("normal", False): sc.JITCNormalC,
+           ("uniform", True): sc.JITCUniformR, ("uniform", False): sc.JITCUniformC}
+WEIGHTS = {"homo": (1.5,), "normal": (0.5, 2.0), "uniform": (-1.0, 3.0)}
+ALL = list(CLASSES)
+
+
+def make(dist, corder, prob=0.2, seed=7, shape=(37, 53), weights=None):
+    return CLASSES[(dist, corder)](tuple(weights or WEIGHTS[dist]) + (prob, seed), shape=shape)
+
+
+# -- the seed contract ----------------------------------------------------------------------
+
+def test_golden_values():
+    assert hashlib.sha256(_prng.log2_table().tobytes()).hexdigest()[:16] == "379ee9c2f1b018d7"
+    assert hashlib.sha256(_prng.normal_table().tobytes()).hexdigest()[:16] == "355b4d09f9916208"
+    D = np.asarray(sc.JITCNormalR((0., 1., 0.1, 1234), shape=(3, 64)).todense())
+    assert np.nonzero(D[0])[0].tolist() == [2, 4, 10, 15, 23, 40, 52]
+    assert np.nonzero(D[1])[0].tolist() == [2, 5, 43, 47, 62]
+    np.testing.assert_allclose(D[0, [2, 4, 10]], [0.4469664394855499, -0.4485739469528198,
+                                                  2.3873164653778076], rtol=1e-6)
+    H = np.asarray(sc.JITCHomoR((1., 0.5, 0), shape=(2, 16)).todense())
+    assert np.nonzero(H)[1].tolist() == [1, 2, 7, 8, 9, 11, 12, 6, 9, 10, 12, 15]
+
+
+@pytest.mark.parametrize("dist,corder", ALL)
+def test_backends_bit_identical(dist, corder):
+    """numba and the pure-JAX reference generate the same structure and weights, bit for bit."""
+    W = make(dist, corder, shape=(41, 67))
+    D = np.asarray(W.todense())
+    eye = jnp.eye(67, dtype=jnp.float32)
+    for backend in ("numba", "jax"):
+        np.testing.assert_array_equal(np.asarray(W.dot(eye, backend=backend)), D)
+    eye_t = jnp.eye(41, dtype=jnp.float32)
+    np.testing.assert_array_equal(np.asarray(W.T.dot(eye_t, backend="numba")), D.T)
+
+
+def test_prefix_stable_and_batch_independent():
+    big = np.asarray(make("normal", True, shape=(60, 90)).todense())
+    small = np.asarray(make("normal", True, shape=(25, 40)).todense())
+    np.testing.assert_array_equal(big[:25, :40], small)  # rows kept; columns too (prefix)
+    bigc = np.asarray(make("uniform", False, shape=(90, 60)).todense())
+    smallc = np.asarray(make("uniform", False, shape=(40, 25)).todense())
+    np.testing.assert_array_equal(bigc[:40, :25], smallc)
+    W = make("normal", True, shape=(30, 40))
+    X = jnp.asarray(np.random.default_rng(0).normal(size=(40, 5)), jnp.float32)
+    full = np.asarray(W.dot(X, backend="jax"))
+    for b in range(5):
+        np.testing.assert_allclose(np.asarray(W.dot(X[:, b], backend="jax")), full[:, b],
+                                   rtol=1e-5, atol=1e-5)
+
+
+def test_gap_scale_same_eager_and_jit():
+    probs = np.concatenate([np.geomspace(1e-7, 0.5, 300), np.linspace(0.5, 1, 200)])
+    eager = np.stack([np.asarray(_prng.gap_scale(p)) for p in probs[::25]])
+    jitted = np.asarray(jax.jit(jax.vmap(_prng.gap_scale))(jnp.asarray(probs, jnp.float32)))
+    np.testing.assert_array_equal(eager, jitted[::25])
+
+
+# -- statistics -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("prob", [1e-4, 0.01, 0.1, 0.5, 0.9, 1.0])
+def test_row_counts_binomial(prob):
+    n = 50_000 if prob < 1e-3 else 2000
+    m = 4000
+    W = sc.JITCHomoR((1.0, prob, 11), shape=(m, n))
+    counts = np.asarray(W.dot(jnp.ones(n), backend="jax")).astype(np.float64)
+    mean, var = n * prob, n * prob * (1 - prob)
+    if prob == 1.0:
+        assert (counts == n).all()
+        return
+    # sample mean within 5 standard errors; variance ratio within chi-square bounds
+    assert abs(counts.mean() - mean) < 5 * np.sqrt(var / m)
+    assert abs(counts.var(ddof=1) / var - 1) < 5 * np.sqrt(2 / m) + 3 / (m * var) ** 0.5
+    if prob >= 0.01:  # rows independent: neighbouring row counts uncorrelated
+        assert abs(np.corrcoef(counts[:-1], counts[1:])[0, 1]) < 5 / np.sqrt(m)
+
+
+def test_entries_independent_and_uniform_over_positions():
+    W = sc.JITCHomoR((1.0, 0.3, 5), shape=(3000, 40))
+    D = np.asarray(W.todense()) != 0
+    col = D.mean(axis=0)  # every position equally likely
+    assert np.abs(col - 0.3).max() < 5 * np.sqrt(0.3 * 0.7 / 3000)
+    both = (D[:, :-1] & D[:, 1:]).mean()  # neighbours independent
+    assert abs(both - 0.09) < 5 * np.sqrt(0.09 / D[:, 1:].size)
+    rows = (D[:-1] & D[1:]).mean()  # neighbouring rows independent
+    assert abs(rows - 0.09) < 5 * np.sqrt(0.09 / D[1:].size)
+
+
+@pytest.mark.parametrize("dist", ["normal", "uniform"])
+def test_weight_moments(dist):
+    W = make(dist, True, prob=0.5, shape=(400, 500), weights=(0.5, 2.0))
+    mask, values = W._generate()[:2]
+    v = np.asarray(values)[np.asarray(mask)].astype(np.float64)
+    mean, var = (0.5, 4.0) if dist == "normal" else (1.25, 1.5 ** 2 / 12)
+    assert abs(v.mean() - mean) < 5 * np.sqrt(var / v.size)
+    assert abs(v.var() / var - 1) < 5 * np.sqrt(2 / v.size) * (1.5 if dist == "normal" else 1)
+    if dist == "uniform":
+        assert v.min() >= 0.5 and v.max() < 2.0
+
+
+# -- one matrix everywhere ------------------------------------------------------------------
+
+@pytest.mark.parametrize("dist,corder", ALL)
+def test_products_match_dense(dist, corder):
+    W = make(dist, corder)
+    D = np.asarray(W.todense(), np.float64)
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=53).astype(np.float32), rng.normal(size=37).astype(np.float32)
+    X = rng.normal(size=(53, 4)).astype(np.float32)
+    s = rng.random(37) < 0.3
+    tol = dict(rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(W.dot(x, backend="jax"), D @ x, **tol)
+    np.testing.assert_allclose(jax.jit(lambda M, v: M @ v)(W, x), D @ x, **tol)
+    np.testing.assert_allclose(W.rdot(y, backend="jax"), y @ D, **tol)
+    np.testing.assert_allclose(W.dot(X, backend="jax"), D @ X, **tol)
+    np.testing.assert_allclose(W.rdot(jnp.asarray(s), backend="jax"), s @ D, **tol)
+    np.testing.assert_allclose(W.dot(jnp.asarray(x > 0), backend="jax"), D @ (x > 0), **tol)
+    np.testing.assert_allclose(W.T.todense(), D.T)
+    C = CLASSES[(dist, not corder)](tuple(WEIGHTS[dist]) + (0.2, 7), shape=(53, 37))
+    np.testing.assert_array_equal(np.asarray(C.todense()), D.T)
+    np.testing.assert_array_equal(np.asarray(W.tocsr().todense()), D)
+
+
+def test_numba_products_all_directions():
+    W = make("normal", True, shape=(70, 90))
+    D = np.asarray(W.todense(), np.float64)
+    rng = np.random.default_rng(4)
+    x, y = rng.normal(size=90).astype(np.float32), rng.normal(size=70).astype(np.float32)
+    S = rng.random((70, 3)) < 0.2
+    tol = dict(rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(W.dot(x, backend="numba"), D @ x, **tol)
+    np.testing.assert_allclose(W.rdot(y, backend="numba"), y @ D, **tol)
+    np.testing.assert_allclose(W.dot(jnp.asarray(x > 0), backend="numba"), D @ (x > 0), **tol)
+    np.testing.assert_allclose(W.rdot(jnp.asarray(y > 0), backend="numba"), (y > 0) @ D, **tol)
+    np.testing.assert_allclose(W.T.dot(jnp.asarray(S), backend="numba"), D.T @ S, **tol)
+
+
+def test_functional_matches_classes():
+    v = jnp.asarray(np.random.default_rng(5).random(40) < 0.5)
+    for corder in (True, False):
+        for transpose in (False, True):
+            M = sc.JITCNormalR((1.0, 0.1, 0.3, 42), shape=(30, 40)) if corder else \
+                sc.JITCNormalC((1.0, 0.1, 0.3, 42), shape=(30, 40))
+            D = np.asarray(M.todense())
+            D = D.T if transpose else D
+            np.testing.assert_array_equal(
+                sc.jitn(1.0, 0.1, 0.3, 42, shape=(30, 40), transpose=transpose, corder=corder), D)
+            vec = v if not transpose else v[:30]
+            np.testing.assert_allclose(
+                sc.binary_jitnmv(1.0, 0.1, 0.3, vec, 42, shape=(30, 40), transpose=transpose,
+                                 corder=corder, backend="jax"), D @ vec, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(sc.jithmm(2.0, 0.3, jnp.ones((40, 2)), 1, shape=(30, 40)),
+                               np.asarray(sc.jith(2.0, 0.3, 1, shape=(30, 40))) @ np.ones((40, 2)),
+                               rtol=1e-5)
+    np.testing.assert_allclose(sc.jitumv(0., 1., 0.3, jnp.ones(40), 1, shape=(30, 40),
+                                         backend="jax"),
+                               np.asarray(sc.jitu(0., 1., 0.3, 1, shape=(30, 40))).sum(1),
+                               rtol=1e-5)
+
+
+def test_degenerate():
+    for prob in (0.0, 1.0):
+        W = sc.JITCUniformR((1.0, 2.0, prob, 3), shape=(5, 6))
+        D = np.asarray(W.todense())
+        assert ((D != 0).all() if prob == 1 else (D == 0).all())
+        np.testing.assert_allclose(W.dot(jnp.ones(6), backend="numba"), D.sum(1), rtol=1e-6)
+    for shape in [(0, 5), (5, 0), (0, 0)]:
+        W = sc.JITCNormalR((1.0, 0.5, 0.5, 3), shape=shape)
+        assert W.todense().shape == shape
+        for backend in ("jax", "numba"):
+            assert W.dot(jnp.ones(shape[1]), backend=backend).shape == (shape[0],)
+            assert W.rdot(jnp.zeros(shape[0], bool), backend=backend).shape == (shape[1],)
+    W = make("homo", True)
+    assert (np.asarray(W.dot(jnp.zeros(53, bool), backend="jax")) == 0).all()
+
+
+def test_float64():
+    from jax.experimental import enable_x64
+    with enable_x64():
+        W = sc.JITCNormalR((jnp.float64(0.5), jnp.float64(1.0), 0.2, 7), shape=(20, 30))
+        assert W.dtype == jnp.float64
+        D = np.asarray(W.todense())
+        W32 = sc.JITCNormalR((0.5, 1.0, 0.2, 7), shape=(20, 30))
+        np.testing.assert_array_equal(D != 0, np.asarray(W32.todense()) != 0)
+        x = np.random.default_rng(0).normal(size=30)
+        for backend in ("jax", "numba"):
+            np.testing.assert_allclose(W.dot(jnp.asarray(x), backend=backend), D @ x, rtol=1e-12)
+        np.testing.assert_array_equal(np.asarray(W.dot(jnp.eye(30), backend="numba")), D)
+
+
+# -- differentiation and vmap ---------------------------------------------------------------
+
+@pytest.mark.parametrize("corder", [True, False])
+def test_gradients(corder):
+    x = jnp.asarray(np.random.default_rng(6).normal(size=25), jnp.float32)
+    cls = CLASSES[("normal", corder)]
+
+    def f(loc, scale, prob, v):
+        return cls((loc, scale, prob, 9), shape=(15, 25)).dot(v, backend="jax")
+
+    def g(loc, scale, prob, v):
+        return cls((loc, scale, prob, 9), shape=(15, 25)).todense() @ v
+
+    args = (jnp.float32(0.3), jnp.float32(1.2), jnp.float32(0.4), x)
+    for jac in (jax.jacfwd, jax.jacrev):
+        for argnum in (0, 1, 3):
+            np.testing.assert_allclose(jac(f, argnum)(*args), jac(g, argnum)(*args),
+                                       rtol=1e-4, atol=1e-5)
+    assert float(jax.grad(lambda p: f(args[0], args[1], p, x).sum())(args[2])) == 0.0
+    # the matrix as a pytree argument; transposed products
+    W = cls((0.3, 1.2, 0.4, 9), shape=(15, 25))
+    y = jnp.ones(15)
+    gW = jax.grad(lambda M: (y @ M).sum())(W)
+    D = np.asarray(W.todense())
+    mask = D != 0
+    z = (D - 0.3) / 1.2
+    np.testing.assert_allclose(gW.w_loc, mask.sum(), rtol=1e-5)
+    np.testing.assert_allclose(gW.w_scale, z[mask].sum(), rtol=1e-4, atol=1e-4)
+
+
+def test_gradients_numba_and_uniform_homo():
+    x = jnp.asarray(np.random.default_rng(7).normal(size=25), jnp.float32)
+
+    def f(lo, hi, v):
+        return sc.jitumv(lo, hi, 0.4, v, 3, shape=(15, 25), backend="numba").sum()
+
+    def g(lo, hi, v):
+        return (sc.jitu(lo, hi, 0.4, 3, shape=(15, 25)) @ v).sum()
+
+    for argnum in (0, 1, 2):
+        np.testing.assert_allclose(jax.grad(f, argnum)(-1., 2., x), jax.grad(g, argnum)(-1., 2., x),
+                                   rtol=1e-4, atol=1e-4)
+    h = lambda w, v: sc.jithmv(w, 0.4, v, 3, shape=(15, 25), backend="jax")
+    np.testing.assert_allclose(jax.jacrev(h, (0, 1))(2.0, x)[1],
+                               np.asarray(sc.jith(2.0, 0.4, 3, shape=(15, 25))), rtol=1e-6)
+
+
+def test_vmap():
+    W = make("normal", True, shape=(20, 30))
+    D = np.asarray(W.todense())
+    X = jnp.asarray(np.random.default_rng(8).normal(size=(4, 30)), jnp.float32)
+    tol = dict(rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(jax.vmap(lambda v: W.dot(v, backend="jax"))(X), X @ D.T, **tol)
+    np.testing.assert_allclose(jax.vmap(lambda v: W.dot(v, backend="jax"), in_axes=1)(X.T),
+                               X @ D.T, **tol)
+    X3 = X.reshape(2, 2, 30)
+    nested = jax.vmap(jax.vmap(lambda v: W.dot(v, backend="jax")))(X3)
+    np.testing.assert_allclose(nested, (X3 @ D.T), **tol)
+    jaxpr = str(jax.make_jaxpr(jax.vmap(lambda v: W.dot(v, backend="jax")))(X))
+    assert "jitcmm" in jaxpr and "while" not in jaxpr.split("jitcmm")[0][-20:]
+    # batched seeds fall back to the vmapped reference
+    seeds = jnp.arange(3, dtype=jnp.uint32)
+    out = jax.vmap(lambda s: sc.JITCHomoR((1.0, 0.2, s), shape=(20, 30)).dot(
+        jnp.ones(30), backend="jax"))(seeds)
+    for i in range(3):
+        np.testing.assert_allclose(out[i], np.asarray(sc.jith(1.0, 0.2, i, shape=(20, 30))).sum(1))
+
+
+# -- operators and units --------------------------------------------------------------------
+
+@pytest.mark.parametrize("dist", ["homo", "normal", "uniform"])
+def test_linear_operators(dist):
+    W = make(dist, True)
+    D = np.asarray(W.todense())
+    np.testing.assert_array_equal(np.asarray((-W).todense()), -D)
+    np.testing.assert_allclose(np.asarray((W * 2.5).todense()), D * 2.5, rtol=1e-6)
+    np.testing.assert_allclose(np.asarray((-3.0 * W).todense()), -3.0 * D, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(np.asarray((W / 4.0).todense()), D / 4.0, rtol=1e-6)
+    np.testing.assert_allclose(np.asarray((W + W).todense()), 2 * D, rtol=1e-6)
+    with pytest.raises(TypeError, match="todense"):
+        abs(W)
+
+
+def test_units():
+    W = sc.JITCNormalR((1.0 * u.mS, 0.1 * u.mS, 0.3, 2), shape=(10, 12))
+    D = W.todense()
+    assert isinstance(D, u.Quantity) and D.unit == u.mS
+    out = W @ (jnp.ones(12) * u.mV)
+    assert u.get_unit(out) == u.mS * u.mV
+    np.testing.assert_allclose(out.mantissa, D.mantissa.sum(1), rtol=1e-5)
+    spikes = W @ jnp.ones(12, bool)
+    assert spikes.unit == u.mS
+    assert (W * 2).todense().unit == u.mS
+    with pytest.raises(u.DimensionMismatchError):
+        sc.JITCNormalR((1.0 * u.mS, 0.1 * u.mV, 0.3, 2), shape=(10, 12))
+
+
+def test_validation_and_seed():
+    with pytest.raises(ValueError, match="prob"):
+        sc.JITCHomoR((1.0, 1.5, 0), shape=(3, 3))
+    with pytest.raises(ValueError, match="w_scale"):
+        sc.JITCNormalR((1.0, -0.1, 0.5, 0), shape=(3, 3))
+    with pytest.raises(ValueError, match="w_low"):
+        sc.JITCUniformC((2.0, 1.0, 0.5, 0), shape=(3, 3))
+    with pytest.raises(TypeError, match="seed"):
+        sc.JITCHomoR((1.0, 0.5, 1.5), shape=(3, 3))
+    with pytest.raises(TypeError, match="JITCHomoR takes"):
+        sc.JITCHomoR((1.0, 0.5), shape=(3, 3))
+    with pytest.raises(ValueError, match="1-D"):
+        sc.jitnmv(1.0, 0.1, 0.5, jnp.ones((3, 3)), 0, shape=(3, 3))
+    W = sc.JITCHomoR((1.0, 0.5, None), shape=(8, 8))
+    np.testing.assert_array_equal(np.asarray(W.todense()), np.asarray(W.todense()))
+    assert W.seed.dtype == jnp.uint32
+    assert "JITCHomoR(float32[8, 8]" in repr(W)
+    assert W.nnz == int((np.asarray(W.todense()) != 0).sum())
+    leaves, treedef = jax.tree_util.tree_flatten(W)
+    assert len(leaves) == 3 and jax.tree_util.tree_unflatten(treedef, leaves).shape == (8, 8)
