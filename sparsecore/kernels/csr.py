@@ -73,8 +73,10 @@ def _numba_call(kernel_name):
         target = _ffi.ffi_target(
             kernel, args, [_ffi.ArraySpec.of(out)],
             (bool(transpose), bool(event), _is_homo(data, indices)),
-            error=f"sparsecore {kernel_name[:-7]}: indices or indptr point outside the matrix "
-                  f"of shape {shape}")
+            # no shape in the message: it is part of the handler's identity, and one
+            # handler must serve every shape
+            error=f"sparsecore {kernel_name[:-7]}: indices or indptr point outside the "
+                  f"matrix; check them, e.g. by constructing the matrix outside jit")
         return jax.ffi.ffi_call(target, out)(data, indices, indptr, x)
     return call
 
