@@ -93,10 +93,10 @@ SCALAR_OPS = {
 
 def test_scalar_ops(cls_name, homo, rng):
     W = make(cls_name, rng, homo=homo)
-    names = sorted(SCALAR_OPS)
+    names, d, m = sorted(SCALAR_OPS), dense(W), mask(W)
     for mode, results in both(lambda W: tuple(SCALAR_OPS[k][0](W) for k in names), W):
         for name, result in zip(names, results):
-            expected = np.where(mask(W), SCALAR_OPS[name][1](dense(W)), 0.0)
+            expected = np.where(m, SCALAR_OPS[name][1](d), 0.0)
             check_same(result, W, expected, msg=f"{name} ({mode})")
 
 
@@ -118,7 +118,7 @@ def test_dense_operand_stored_entries_only(cls_name, homo, rng):
     W = make(cls_name, rng, homo=homo)
     xs = tuple(jnp.asarray(rng.uniform(0.5, 2.0, s) * rng.choice([-1, 1], s), jnp.float32)
                for s in X_SHAPES)
-    names = sorted(DENSE_OPS)
+    names, d, m = sorted(DENSE_OPS), dense(W), mask(W)
 
     def apply_all(W, xs):
         return tuple(tuple(DENSE_OPS[k][0](x, W) if DENSE_OPS[k][1] else DENSE_OPS[k][0](W, x)
@@ -129,8 +129,8 @@ def test_dense_operand_stored_entries_only(cls_name, homo, rng):
             xb = np.broadcast_to(np.asarray(x, np.float64), SHAPE)
             for name, result in zip(names, row):
                 fn, reverse = DENSE_OPS[name]
-                full = fn(xb, dense(W)) if reverse else fn(dense(W), xb)
-                check_same(result, W, np.where(mask(W), full, 0.0),
+                full = fn(xb, d) if reverse else fn(d, xb)
+                check_same(result, W, np.where(m, full, 0.0),
                            msg=f"{name} x{tuple(x.shape)} ({mode})")
                 if homo and x.shape != (1,):
                     assert np.shape(result.data) == tuple(W._entries_shape())  # per-entry now
@@ -161,11 +161,10 @@ def test_same_structure_matrices(cls_name, storage, rng):
     left, right = storage.split("+")
     A = W.with_data(pick[left])
     B = W.with_data(pick[right] * 2 if left == right else pick[right])
-    names = sorted(MATRIX_OPS)
+    names, m, da, db = sorted(MATRIX_OPS), mask(W), dense(A), dense(B)
     for mode, results in both(lambda A, B: tuple(MATRIX_OPS[k](A, B) for k in names), A, B):
         for name, result in zip(names, results):
-            expected = np.where(mask(W), MATRIX_OPS[name](dense(A), np.where(mask(W), dense(B),
-                                                                             1.0)), 0.0)
+            expected = np.where(m, MATRIX_OPS[name](da, np.where(m, db, 1.0)), 0.0)
             check_same(result, W, expected, msg=f"{name} ({mode})")
             if storage == "homo+homo":
                 assert np.size(result.data) == 1
