@@ -11,10 +11,11 @@ so LLVM folds the branches on them away.  ``indices`` is ``(m, n_conn)``;
   ``event`` rows whose input is inactive are skipped before their indices are
   read, so the work is active rows times ``n_conn``.
 
-Indices are read as unsigned integers (no negative-index wraparound code) and
-gathers clamp an outside index and report it after the loop, which keeps the
-inner loops branch-free; scatters refuse an outside index before writing.
-The kernels are inlined into their handlers so the flags fold.
+Every index is checked before it is used.  Scatters read indices as unsigned
+integers (one comparison, no negative-index wraparound code).  The event
+gather adds its weight through a select rather than a branch: on the CPUs
+measured that ran faster than a branch or unsigned clamped indices.  The
+kernels are inlined into their handlers so the flags fold.
 
 Kernel protocol (see :mod:`sparsecore.kernels._ffi`): inputs, then outputs
 (every element written), then flags; return 0, or 1 when an index points
@@ -42,22 +43,20 @@ def _checked(j, limit):
 def fcnmv_kernel(data, indices, x, out, transpose, event, homo):
     """``out = A @ x`` (``A.T @ x`` when ``transpose``) for a vector ``x``."""
     n_rows, n_conn = indices.shape
-    n_x = numba.uint64(x.shape[0])
+    n_x_signed = x.shape[0]
     n_out = numba.uint64(out.shape[0])
     for j in range(out.shape[0]):
         out[j] = 0
-    if n_rows > 0 and n_conn > 0 and (n_x == 0 or n_out == 0):
-        return 1  # entries exist but there is nothing they could index
-    bad = False
     if not transpose:
         for i in range(n_rows):
             acc = out[i]  # zeroed above; keeps the output dtype
+            zero = acc
             for k in range(n_conn):
-                j, bad_j = _checked(indices[i, k], n_x)
-                bad |= bad_j
-                if event:
-                    if x[j] > 0:
-                        acc += _weight(data, i, k, homo)
+                j = indices[i, k]
+                if j < 0 or j >= n_x_signed:
+                    return 1
+                if event:  # a select, not a branch: tested while gathering
+                    acc += _weight(data, i, k, homo) if x[j] > 0 else zero
                 else:
                     acc += _weight(data, i, k, homo) * x[j]
             out[i] = acc
@@ -72,7 +71,7 @@ def fcnmv_kernel(data, indices, x, out, transpose, event, homo):
                     return 1  # a scatter must not write a clamped index
                 w = _weight(data, i, k, homo)
                 out[j] += w if event else w * xi
-    return 1 if bad else 0
+    return 0
 
 
 @numba.njit(cache=True, inline="always")
