@@ -477,3 +477,10 @@ def test_random_subsets_are_uniform(n_targets, n_conn):
     observed = np.bincount([code[tuple(r)] for r in idx.tolist()], minlength=len(subsets))
     _, p = scipy.stats.chisquare(observed)
     assert p > 1e-3, (observed, p)
+
+
+def test_vmap_binds_the_matrix_matrix_primitive():
+    W, _ = _matrix(FixedPostNumConn, shape=(6, 5), n_conn=3)
+    jaxpr = jax.make_jaxpr(jax.vmap(lambda v: v @ W))(jnp.ones((4, 6), bool))
+    names = {eqn.primitive.name for eqn in jaxpr.jaxpr.eqns}
+    assert "fcnmm" in names and "fcnmv" not in names
