@@ -38,9 +38,10 @@ __all__ = ["classify", "gather", "combine", "same_structure", "check_values",
 
 def densifying_error(matrix, what: str) -> TypeError:
     """The TypeError for an operation whose honest result is dense."""
-    return TypeError(f"{what} would produce a dense result; sparsecore never "
-                     f"densifies implicitly. Call .todense() first to get a dense array on "
-                     f"purpose, or use .apply(fn) to act on the stored values only.")
+    hint = (", or use .apply(fn) to act on the stored values only"
+            if getattr(matrix, "_entries_stored", True) else "")
+    return TypeError(f"{what} would produce a dense result; sparsecore never densifies "
+                     f"implicitly. Call .todense() first to get a dense array on purpose{hint}.")
 
 
 def classify(other, shape):
@@ -127,7 +128,7 @@ def same_structure(a, b, *, op: str):
                              f"elementwise operations need the same structure.")
         if V.is_concrete(la, lb) and not np.array_equal(np.asarray(la), np.asarray(lb)):
             raise ValueError(f"{name_a} {op} {name_b}: the matrices have the same shape but "
-                             f"different sparsity structures (their index arrays differ); "
+                             f"different sparsity structures (their indices or seeds differ); "
                              f"elementwise operations between matrices need identical "
                              f"structure. Combine dense arrays with .todense() instead, or "
                              f"rebuild one matrix on the other's structure with .with_data().")
