@@ -121,20 +121,31 @@ def _reference(w, cf, seed, x, *, shape, dist, corder, transpose, event):
 
 
 def jitc_generate(w, cf, seed, *, shape, dist, corder):
-    """``(mask, values)``: dense bool structure and dense weights of the matrix (pure JAX)."""
+    """``(mask, values)``: dense bool structure and dense weights of the matrix (pure JAX).
+
+    The loop generates the structure and the standardised weights ``z`` only;
+    ``values = loc + scale * z`` is formed outside it, so reverse-mode
+    differentiation with respect to ``w`` works.
+    """
     n_lines, line_len = line_geometry(shape, corder)
     dtype = w.dtype
+    unit_w = jnp.asarray([0, 1], dtype)  # weights of this matrix are exactly z
 
-    def step(acc, pos, valid, weights):
-        mask, values = acc
+    def step(acc, pos, valid, z):
+        mask, zs = acc
         rows = jnp.broadcast_to(jnp.arange(n_lines)[:, None], pos.shape)
         cols = jnp.where(valid, pos, line_len)  # invalid entries land in a spare column
-        return mask.at[rows, cols].set(True), values.at[rows, cols].set(weights)
+        return mask.at[rows, cols].set(True), zs.at[rows, cols].set(z)
 
     init = (jnp.zeros((n_lines, line_len + 1), bool), jnp.zeros((n_lines, line_len + 1), dtype))
-    mask, values = _scan_lines(w, cf, seed, n_lines=n_lines, line_len=line_len, dist=dist,
-                               dtype=dtype, init=init, step=step)
-    mask, values = mask[:, :line_len], values[:, :line_len]
+    mask, z = _scan_lines(unit_w, cf, seed, n_lines=n_lines, line_len=line_len,
+                          dist="uniform" if dist == "homo" else dist, dtype=dtype, init=init,
+                          step=step)
+    mask, z = mask[:, :line_len], z[:, :line_len]
+    if dist == "homo":
+        values = jnp.where(mask, w[0], 0).astype(dtype)
+    else:
+        values = jnp.where(mask, w[0] + lax.optimization_barrier(w[1] * z), 0).astype(dtype)
     if not corder:
         mask, values = mask.T, values.T
     return mask, values
