@@ -25,7 +25,7 @@ import scipy.sparse as sp
 
 __all__ = ["tolerance", "assert_close", "random_sparse", "operands", "product",
            "check_todense", "check_matmul", "check_grads", "check_vmap", "check_vmap_data",
-           "SIDES"]
+           "SIDES", "EAGER_KINDS"]
 
 SIDES = ("right", "left")  # right: M @ x; left: x @ M
 
@@ -121,7 +121,7 @@ def dense_product(dense, x, side: str):
     return _as_left(x) @ dense
 
 
-def check_todense(M, expected):
+def check_todense(M, expected, *, jit=True):
     """``M.todense()`` (eager and jitted) equals ``expected``; shape/dtype/ndim agree."""
     expected = np.asarray(expected)
     assert M.shape == expected.shape and isinstance(M.shape, tuple)
@@ -129,14 +129,19 @@ def check_todense(M, expected):
     out = M.todense()
     assert out.dtype == M.dtype
     assert_close(out, expected, M.dtype)
-    assert_close(jax.jit(lambda A: A.todense())(M), expected, M.dtype)
+    if jit:
+        assert_close(jax.jit(lambda A: A.todense())(M), expected, M.dtype)
 
 
-def check_matmul(M, expected, rng, *, backend=None, jit=True, kinds=None):
+EAGER_KINDS = ("float_vector", "bool_matrix")
+
+
+def check_matmul(M, expected, rng, *, backend=None, jit=True, kinds=None, eager=EAGER_KINDS):
     """``M @ x`` and ``x @ M`` for every operand kind against the dense oracle.
 
-    Each product runs eagerly; with ``jit`` all of them also run in one
-    jitted function taking ``M`` as an argument.
+    All products run in one jitted function taking ``M`` as an argument (one
+    compilation); the kinds named in ``eager`` (all with ``eager="all"``) also
+    run eagerly, each of which compiles on its own.
     """
     expected = np.asarray(expected, dtype=np.float64)
     m, n = M.shape
@@ -146,14 +151,16 @@ def check_matmul(M, expected, rng, *, backend=None, jit=True, kinds=None):
         ops = operands(rng, n if side == "right" else m, dtype)
         cases += [(side, kind, x) for kind, x in ops.items() if kinds is None or kind in kinds]
     for side, kind, x in cases:
-        got = product(M, x, side, backend)
-        assert got.dtype == dtype, (kind, side, got.dtype)
-        assert_close(got, dense_product(expected, x, side), dtype,
-                     err_msg=f"{side} {kind} backend={backend}")
+        if not jit or eager == "all" or kind in eager:
+            got = product(M, x, side, backend)
+            assert got.dtype == dtype, (kind, side, got.dtype)
+            assert_close(got, dense_product(expected, x, side), dtype,
+                         err_msg=f"{side} {kind} backend={backend}")
     if jit:
         f = jax.jit(lambda A, xs: [product(A, x, side, backend)
                                    for (side, _, _), x in zip(cases, xs)])
         for (side, kind, x), got in zip(cases, f(M, [c[2] for c in cases])):
+            assert got.dtype == dtype, (kind, side, got.dtype)
             assert_close(got, dense_product(expected, x, side), dtype,
                          err_msg=f"jit {side} {kind} backend={backend}")
 

@@ -85,7 +85,7 @@ def test_products_against_dense(cls, float_dtype, backend, rng):
 @pytest.mark.parametrize("cls", FORMATS)
 def test_default_backend_matches_dense(cls, rng):
     W, dense = example(cls, rng)
-    check_matmul(W, dense, rng, backend=None, jit=False)
+    check_matmul(W, dense, rng, backend=None, eager="all")
 
 
 @pytest.mark.parametrize("cls", FORMATS)
@@ -98,8 +98,8 @@ def test_homogeneous_weights(cls, homo, backend, rng):
     assert W.data.shape == (1,) and W.nnz == raw.nnz
     pattern = build(cls, sp.coo_array((np.ones(coo.nnz, np.float32), coo.coords), shape=SHAPE))
     dense = 0.75 * np.asarray(pattern.todense())  # duplicates count twice
-    check_todense(W, dense)
-    check_matmul(W, dense, rng, backend=backend, jit=False)
+    check_todense(W, dense, jit=False)
+    check_matmul(W, dense, rng, backend=backend)
     np.testing.assert_allclose(W.to_scipy().toarray(), dense)
 
 
@@ -162,7 +162,7 @@ def test_half_precision_runs_through_the_reference(dtype, rng):
     W = W.with_data(W.data.astype(dtype))
     dense = np.asarray(W.todense(), np.float64)
     assert W.dtype == dtype
-    check_matmul(W, dense, rng, backend=None, jit=False)
+    check_matmul(W, dense, rng, backend=None, eager=("float_vector",))
     check_matmul(W, dense, rng, backend="jax", jit=False, kinds=("bool_vector",))
     with pytest.raises(ValueError, match="backend='numba' supports float32 and float64"):
         W.dot(jnp.ones(5, dtype), backend="numba")
@@ -245,7 +245,7 @@ def test_from_scipy_any_kind(cls, kind, rng):
     source = kind(coo)
     W = cls.from_scipy(source)
     assert type(W) is cls and W.shape == SHAPE and W.dtype == jnp.float32
-    check_todense(W, coo.toarray())
+    check_todense(W, coo.toarray(), jit=False)
 
 
 @pytest.mark.parametrize("cls", FORMATS)
@@ -258,7 +258,7 @@ def test_from_scipy_keeps_non_canonical_buffers(cls, rng):
     assert not raw.has_canonical_format
     W = cls.from_scipy(raw)
     check_todense(W, coo.toarray())
-    check_matmul(W, coo.toarray(), rng, backend="jax", jit=False)
+    check_matmul(W, coo.toarray(), rng, backend="jax", eager=())
 
 
 @pytest.mark.parametrize("cls", FORMATS)
@@ -282,7 +282,7 @@ def test_transpose_shares_buffers(cls, rng):
     check_todense(T, dense.T)
     assert type(T.T) is cls and T.T.data is W.data
     assert type(W.transpose()) is other
-    check_matmul(T, dense.T, rng, backend="jax", jit=False, kinds=("float_vector", "bool_matrix"))
+    check_matmul(T, dense.T, rng, backend="jax", eager=())
 
 
 @pytest.mark.parametrize("cls", FORMATS)
@@ -316,20 +316,20 @@ def test_tocsr_tocsc(cls, rng):
 @pytest.mark.parametrize("cls", FORMATS)
 def test_gradients_reference(cls, float_dtype, rng):
     W, _ = example(cls, rng, float_dtype)
-    check_grads(W, rng, backend="jax")
+    modes = ("grad", "fwd", "rev") if float_dtype == np.float64 else ("grad",)
+    check_grads(W, rng, backend="jax", modes=modes)
 
 
-@pytest.mark.parametrize("cls", FORMATS)
-def test_gradients_numba(cls, rng):
-    W, _ = example(cls, rng)
-    check_grads(W, rng, backend="numba", modes=("grad", "rev"))
+def test_gradients_numba(rng):
+    W, _ = example(sc.CSR, rng)
+    check_grads(W, rng, backend="numba", modes=("rev",))
 
 
-@pytest.mark.parametrize("cls", FORMATS)
+@pytest.mark.parametrize("cls, backend", [(sc.CSR, "jax"), (sc.CSC, "jax"), (sc.CSR, "numba")])
 def test_gradients_homogeneous(cls, backend, rng):
     W, _ = example(cls, rng)
     H = W.with_data(jnp.array([0.5], jnp.float32))
-    check_grads(H, rng, backend=backend, modes=("grad", "fwd"))
+    check_grads(H, rng, backend=backend, modes=("grad",))
 
 
 @pytest.mark.parametrize("cls", FORMATS)
@@ -365,13 +365,13 @@ def _entry_coordinates(W):
 # vmap and scan
 # ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("cls", FORMATS)
+@pytest.mark.parametrize("cls, backend", [(sc.CSR, "jax"), (sc.CSC, "jax"), (sc.CSR, "numba")])
 def test_vmap_over_operands(cls, backend, rng):
     W, dense = example(cls, rng)
     check_vmap(W, dense, rng, backend=backend)
 
 
-@pytest.mark.parametrize("cls", FORMATS)
+@pytest.mark.parametrize("cls, backend", [(sc.CSR, "jax"), (sc.CSC, "numba")])
 def test_vmap_over_values(cls, backend, rng):
     W, _ = example(cls, rng)
     check_vmap_data(W, rng, backend=backend)
@@ -421,14 +421,14 @@ def test_empty_matrices(cls, shape, backend, rng):
             shape=shape)
     assert W.nnz == 0 and W.shape == shape
     dense = np.zeros(shape)
-    check_todense(W, dense)
-    check_matmul(W, dense, rng, backend=backend, jit=False)
+    check_todense(W, dense, jit=False)
+    check_matmul(W, dense, rng, backend=backend, eager=())
     assert W.T.shape == shape[::-1]
-    check_todense(W.tocsr(), dense)
-    check_todense(W.tocsc(), dense)
+    check_todense(W.tocsr(), dense, jit=False)
+    check_todense(W.tocsc(), dense, jit=False)
     assert W.to_scipy("coo").nnz == 0
-    check_todense(cls.from_scipy(sp.csr_array(shape, dtype=np.float32)), dense)
-    check_todense(cls.fromdense(dense.astype(np.float32)), dense)
+    check_todense(cls.from_scipy(sp.csr_array(shape, dtype=np.float32)), dense, jit=False)
+    check_todense(cls.fromdense(dense.astype(np.float32)), dense, jit=False)
 
 
 @pytest.mark.parametrize("cls", FORMATS)
@@ -452,8 +452,8 @@ st = hypothesis.strategies
 
 @st.composite
 def coo_structures(draw):
-    m = draw(st.integers(0, 7))
-    n = draw(st.integers(0, 7))
+    m = draw(st.integers(0, 6))
+    n = draw(st.integers(0, 6))
     count = draw(st.integers(0, 20)) if m and n else 0
     rows = draw(st.lists(st.integers(0, max(m - 1, 0)), min_size=count, max_size=count))
     cols = draw(st.lists(st.integers(0, max(n - 1, 0)), min_size=count, max_size=count))
@@ -464,6 +464,7 @@ def coo_structures(draw):
                         shape=(m, n))
 
 
+@hypothesis.settings(max_examples=10)
 @hypothesis.given(coo=coo_structures(), seed=st.integers(0, 2 ** 16),
                   cls=st.sampled_from(FORMATS))
 def test_property_random_structures(coo, seed, cls):
