@@ -1,0 +1,228 @@
+"""The kernel layer behind CSR/CSC: primitives, backends, numba FFI handlers (issue 2)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import warnings
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import sparsecore as sc
+from sparsecore.kernels import _ffi
+from sparsecore.kernels._primitive import resolve_backend
+from sparsecore.kernels.csr import csr_product, csrmm_p, csrmv_p
+from harness import assert_close
+
+DATA = jnp.array([1., 2., 3., 4.])
+INDICES = jnp.array([0, 2, 1, 2], jnp.int32)
+INDPTR = jnp.array([0, 2, 2, 4], jnp.int32)  # row 1 empty; shape (3, 3)
+DENSE = np.array([[1., 0., 2.], [0., 0., 0.], [0., 3., 4.]])
+
+
+def _primitives(jaxpr):
+    """Names of every primitive in a (closed) jaxpr, sub-jaxprs included."""
+    names = []
+    for eqn in jaxpr.eqns:
+        names.append(eqn.primitive.name)
+        for param in eqn.params.values():
+            sub = getattr(param, "jaxpr", None)
+            if sub is not None:
+                names += _primitives(getattr(sub, "jaxpr", sub))
+    return names
+
+
+def test_import_does_not_import_numba():
+    code = "import sparsecore, sys; assert 'numba' not in sys.modules, 'numba imported'"
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+# ---------------------------------------------------------------------------
+# backend choice
+# ---------------------------------------------------------------------------
+
+def test_resolve_backend():
+    assert resolve_backend("jax", np.float32, op="t") == "jax"
+    assert resolve_backend("numba", np.float32, op="t") == "numba"
+    assert resolve_backend(None, np.float32, op="t") == "numba"  # CPU
+    assert resolve_backend(None, np.float64, op="t") == "numba"
+    assert resolve_backend(None, jnp.float16, op="t") == "jax"
+    assert resolve_backend(None, jnp.bfloat16, op="t") == "jax"
+    with pytest.raises(ValueError, match="backend='cuda' is not one of"):
+        resolve_backend("cuda", np.float32, op="t")
+    with pytest.raises(ValueError, match="backend='numba' supports float32 and float64 values, "
+                                         "got float16; use backend='jax'"):
+        resolve_backend("numba", jnp.float16, op="t")
+
+
+def test_numba_unavailable_falls_back_to_reference(monkeypatch):
+    monkeypatch.setattr(_ffi, "numba_available", lambda: False)
+    assert resolve_backend(None, np.float32, op="t") == "jax"
+    assert resolve_backend("numba", np.float32, op="t") == "jax"
+
+
+def test_backend_is_a_static_parameter_of_the_primitive():
+    v = jnp.ones(3)
+    for backend, expected in ((None, "numba"), ("jax", "jax"), ("numba", "numba")):
+        jaxpr = jax.make_jaxpr(lambda d, x: sc.csrmv(d, INDICES, INDPTR, x, shape=(3, 3),
+                                                    backend=backend))(DATA, v)
+        eqns = [e for e in jaxpr.jaxpr.eqns if e.primitive is csrmv_p]
+        assert len(eqns) == 1
+        params = eqns[0].params
+        assert params["backend"] == expected
+        assert params["shape"] == (3, 3) and params["transpose"] is False
+        assert params["event"] is False
+    W = sc.CSR((DATA, INDICES, INDPTR), shape=(3, 3))
+    jaxpr = jax.make_jaxpr(lambda A, s: s @ A)(W, jnp.ones(3, bool))
+    (eqn,) = [e for e in jaxpr.jaxpr.eqns if e.primitive is csrmv_p]
+    assert eqn.params["event"] is True and eqn.params["transpose"] is True
+    # index arrays are operands (leaves), never baked into the program as parameters
+    assert all(not isinstance(p, (np.ndarray, jax.Array)) for p in eqn.params.values())
+
+
+def test_abstract_evaluation():
+    for transpose, k, out in ((False, 3, 3), (True, 3, 3)):
+        shape = (3, 3)
+        y = jax.eval_shape(lambda x: csr_product(DATA, INDICES, INDPTR, x, shape=shape,
+                                                 transpose=transpose, event=False,
+                                                 backend="jax"),
+                           jax.ShapeDtypeStruct((k, 7), jnp.float32))
+        assert y.shape == (out, 7) and y.dtype == jnp.float32
+    y = jax.eval_shape(lambda x: csrmv_p.bind(DATA, INDICES, INDPTR, x, shape=(3, 5),
+                                              transpose=True, event=True, backend="jax"),
+                       jax.ShapeDtypeStruct((3,), jnp.bool_))
+    assert y.shape == (5,) and y.dtype == jnp.float32
+
+
+# ---------------------------------------------------------------------------
+# batching rule: vmapped matrix-vector products become one matrix-matrix product
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("in_axes", [0, 1])
+def test_vmap_of_mv_is_one_mm(in_axes):
+    def f(x):
+        return sc.csrmv(DATA, INDICES, INDPTR, x, shape=(3, 3), backend="numba")
+
+    xs = jnp.arange(12.0).reshape(4, 3)
+    xs = xs if in_axes == 0 else xs.T
+    jaxpr = jax.make_jaxpr(jax.vmap(f, in_axes=in_axes))(xs)
+    names = _primitives(jaxpr.jaxpr)
+    assert names.count("csrmm") == 1 and "csrmv" not in names
+    assert not {"while", "scan"} & set(names)
+    nested = jax.make_jaxpr(jax.vmap(jax.vmap(f)))(jnp.ones((2, 4, 3)))
+    names = _primitives(nested.jaxpr)
+    assert names.count("csrmm") == 1 and not {"while", "scan", "csrmv"} & set(names)
+    out = jax.vmap(f, in_axes=in_axes)(xs)
+    assert_close(out, (np.asarray(xs if in_axes == 0 else xs.T)) @ DENSE.T)
+
+
+# ---------------------------------------------------------------------------
+# numba kernels through the FFI
+# ---------------------------------------------------------------------------
+
+def test_one_handler_serves_every_shape(rng):
+    """Handlers depend on (kernel, dtypes, flags), not on the matrix shape or nnz."""
+    W = sc.CSR((DATA, INDICES, INDPTR), shape=(3, 3))
+    W.dot(jnp.ones(3), backend="numba")
+    before = set(_ffi._targets)
+    for m, n, nnz in ((7, 4, 5), (2, 9, 0), (0, 3, 0)):
+        rows = np.sort(rng.integers(0, max(m, 1), nnz))
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=m))]).astype(np.int32)
+        V = sc.CSR((np.ones(nnz, np.float32), rng.integers(0, n, nnz), indptr), shape=(m, n))
+        dense = np.asarray(V.todense(), np.float64)
+        assert_close(V.dot(jnp.ones(n), backend="numba"), dense.sum(axis=1))
+    assert set(_ffi._targets) == before
+
+
+@pytest.mark.parametrize("transpose", [False, True])
+@pytest.mark.parametrize("matrix", [False, True], ids=["mv", "mm"])
+def test_numba_refuses_out_of_range_indices_under_jit(transpose, matrix):
+    x = jnp.ones((3, 2) if matrix else 3)
+    op = sc.csrmm if matrix else sc.csrmv
+
+    @jax.jit
+    def f(indices, indptr):  # traced: construction-time value checks cannot run
+        return op(DATA, indices, indptr, x, shape=(3, 3), transpose=transpose, backend="numba")
+
+    good = np.asarray(f(INDICES, INDPTR))
+    assert_close(good, (DENSE.T if transpose else DENSE) @ np.asarray(x, np.float64))
+    for indices, indptr in ((INDICES.at[1].set(3), INDPTR),     # column past the end
+                            (INDICES.at[0].set(-1), INDPTR),    # negative column
+                            (INDICES, INDPTR.at[3].set(9)),     # row pointer past nnz
+                            (INDICES, INDPTR.at[0].set(-2))):   # row pointer before 0
+        with pytest.raises(Exception, match="indices or indptr point outside the matrix"):
+            jax.block_until_ready(f(indices, indptr))
+
+
+def test_numba_kernel_variants_agree_with_reference(rng):
+    """Every static-flag variant (transpose, event, homogeneous) of both kernels."""
+    m, n = 9, 7
+    nnz = 30
+    rows = np.sort(rng.integers(0, m, nnz))
+    indptr = jnp.asarray(np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=m))]),
+                         jnp.int32)
+    indices = jnp.asarray(rng.integers(0, n, nnz), jnp.int32)  # duplicates likely
+    per_entry = jnp.asarray(rng.normal(size=nnz), jnp.float32)
+    cases = []
+    for data in (per_entry, jnp.array([0.5], jnp.float32)):
+        for transpose in (False, True):
+            k = m if transpose else n
+            for event, x in ((False, rng.normal(size=k)), (True, rng.random(k) < 0.5),
+                             (True, rng.choice([-1.0, 0.0, 1.0], k))):
+                x = jnp.asarray(x) if x.dtype == bool else jnp.asarray(x, jnp.float32)
+                cases.append((data, transpose, event, x))
+                cases.append((data, transpose, event, jnp.stack([x, x[::-1]], axis=1)))
+
+    # bind through jit with the arrays as arguments; flags stay static
+    def bound(backend):
+        fn = jax.jit(lambda ds, xs: [
+            csr_product(d, indices, indptr, x, shape=(m, n), transpose=t, event=e,
+                        backend=backend) for d, (_, t, e, _), x in zip(ds, cases, xs)])
+        return fn([c[0] for c in cases], [c[3] for c in cases])
+
+    numba_out, ref_out = bound("numba"), bound("jax")
+    for (data, transpose, event, x), a, b in zip(cases, numba_out, ref_out):
+        assert_close(a, b, np.float32, err_msg=f"T={transpose} event={event} x={x.dtype}")
+        values = np.broadcast_to(np.asarray(data, np.float64), (nnz,))
+        dense = np.zeros((m, n))
+        np.add.at(dense, (rows, np.asarray(indices)), values)
+        xv = np.asarray(x)
+        xv = (xv > 0).astype(np.float64) if event else xv.astype(np.float64)
+        assert_close(a, (dense.T if transpose else dense) @ xv, np.float32)
+
+
+def test_transpose_rule_uses_the_same_primitive():
+    """Reverse mode of W @ v w.r.t. v is W.T @ ct on the same primitive (no densifying)."""
+    f = lambda x: sc.csrmv(DATA, INDICES, INDPTR, x, shape=(3, 3), backend="numba")  # noqa
+    jaxpr = jax.make_jaxpr(lambda x, ct: jax.vjp(f, x)[1](ct))(jnp.ones(3), jnp.ones(3))
+    eqns = [e for e in jaxpr.jaxpr.eqns if e.primitive is csrmv_p]
+    assert [e.params["transpose"] for e in eqns] == [False, True]  # forward, then W.T @ ct
+    assert all(e.params["backend"] == "numba" for e in eqns)
+    g = jax.grad(lambda x: f(x) @ jnp.arange(3.0))(jnp.ones(3))
+    assert_close(g, DENSE.T @ np.arange(3.0))
+
+
+def test_float64_through_numba(x64, rng):
+    data = DATA.astype(jnp.float64)
+    x = jnp.asarray(rng.normal(size=3))
+    assert x.dtype == jnp.float64
+    for transpose in (False, True):
+        out = sc.csrmv(data, INDICES, INDPTR, x, shape=(3, 3), transpose=transpose,
+                       backend="numba")
+        assert out.dtype == jnp.float64
+        assert_close(out, (DENSE.T if transpose else DENSE) @ np.asarray(x))
+
+
+def test_ffi_bridge_reports_a_known_header_version():
+    assert _ffi.ffi_api_version() is not None
+    assert _ffi.numba_available()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert _ffi.numba_available()  # checked once; no further warnings
+
+
+def test_primitives_are_distinct_for_vector_and_matrix():
+    assert csrmv_p is not csrmm_p
+    assert csrmv_p.name == "csrmv" and csrmm_p.name == "csrmm"
