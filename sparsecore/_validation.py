@@ -60,7 +60,8 @@ def as_index_array(x, *, name: str, where: str, ndim: int = 1):
         raise ValueError(f"{where}: {name} must be {ndim}-D, got shape {tuple(arr.shape)}.")
     if isinstance(arr, np.ndarray):
         if arr.dtype.itemsize > 4 or arr.dtype == np.uint32:
-            too_big = arr.size and (arr.max() > np.iinfo(np.int32).max or arr.min() < 0)
+            too_big = arr.size and (arr.max() > np.iinfo(np.int32).max
+                                    or arr.min() < np.iinfo(np.int32).min)
             if not too_big:
                 arr = arr.astype(np.int32)
             elif not jax.config.jax_enable_x64:
