@@ -98,11 +98,20 @@ def _dense_operand(other):
 class SparseMatrix(u.sparse.SparseMatrix):
     """Base class of sparsecore's matrices (a JAX pytree).
 
-    Subclasses store their arrays as pytree leaves and implement
-    ``tree_flatten``, ``tree_unflatten``, ``nnz``, ``todense`` and
-    ``_dense_product(data, x, *, transpose, event, backend)`` which computes
-    ``self @ x`` (``self.T @ x`` when ``transpose``) on unit-free arrays, ``x``
-    a vector or a matrix whose columns are right-hand sides.
+    Holds the ``@`` dispatch, the units boundary and the elementwise operator
+    surface for every class; subclasses provide buffers and the narrow hooks
+    listed in the module docstring of :mod:`sparsecore._base`.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp, brainunit as u, sparsecore as sc
+    >>> W = sc.CSR.fromdense(jnp.array([[1., 0.], [0., 2.]]) * u.mS)
+    >>> (W * 2 - W).data                 # same structure, values combined
+    Quantity([1. 2.], "mS")
+    >>> (W @ (jnp.ones(2) * u.mV)).to_decimal(u.uA)
+    Array([1., 2.], dtype=float32)
+    >>> W * jnp.array([10., 0.])         # broadcast and gathered at stored entries
+    CSR(float32[2, 2] mS, nnz=2)
     """
 
     __array_priority__ = 1000  # NumPy defers binary operators to us
