@@ -114,7 +114,7 @@ def test_csr_layer_stdp(rng, bounds, spike_dtype):
     weight = rng.uniform(-0.5, 0.8, indices.size).astype(np.float32)
     layer = CSRLayerState(jnp.asarray(weight), indices, indptr)
     W = _dense_of(weight, rows, indices)
-    for _ in range(3):
+    for _ in range(2):
         on_pre = {"spike": (rng.random(N_PRE) < 0.4).astype(spike_dtype),
                   "trace": rng.normal(scale=0.3, size=N_POST).astype(np.float32)}
         on_post = {"spike": (rng.random(N_POST) < 0.4).astype(spike_dtype),
