@@ -11,11 +11,12 @@ so LLVM folds the branches on them away.  ``indices`` is ``(m, n_conn)``;
   ``event`` rows whose input is inactive are skipped before their indices are
   read, so the work is active rows times ``n_conn``.
 
-Every index is checked before it is used.  Scatters read indices as unsigned
-integers (one comparison, no negative-index wraparound code).  The event
-gather adds its weight through a select rather than a branch: on the CPUs
-measured that ran faster than a branch or unsigned clamped indices.  The
-kernels are inlined into their handlers so the flags fold.
+Indices are read as unsigned integers (one comparison, no negative-index
+wraparound code).  Gathers clamp an outside index and report it after the
+loop; scatters refuse it before writing.  The float gather keeps four
+independent partial sums (one add chain would bound it by the add latency);
+the event gather branches on each spike, so only active inputs extend its add
+chain.  The kernels are inlined into their handlers so the flags fold.
 
 Kernel protocol (see :mod:`sparsecore.kernels._ffi`): inputs, then outputs
 (every element written), then flags; return 0, or 1 when an index points
@@ -43,23 +44,44 @@ def _checked(j, limit):
 def fcnmv_kernel(data, indices, x, out, transpose, event, homo):
     """``out = A @ x`` (``A.T @ x`` when ``transpose``) for a vector ``x``."""
     n_rows, n_conn = indices.shape
-    n_x_signed = x.shape[0]
+    n_x = numba.uint64(x.shape[0])
     n_out = numba.uint64(out.shape[0])
     for j in range(out.shape[0]):
         out[j] = 0
-    if not transpose:
+    if n_rows > 0 and n_conn > 0 and n_x == 0:
+        return 1  # entries exist but there is nothing they could index
+    bad = False
+    if not transpose and event:
         for i in range(n_rows):
             acc = out[i]  # zeroed above; keeps the output dtype
-            zero = acc
             for k in range(n_conn):
-                j = indices[i, k]
-                if j < 0 or j >= n_x_signed:
-                    return 1
-                if event:  # a select, not a branch: tested while gathering
-                    acc += _weight(data, i, k, homo) if x[j] > 0 else zero
-                else:
-                    acc += _weight(data, i, k, homo) * x[j]
+                j, bad_j = _checked(indices[i, k], n_x)
+                bad |= bad_j
+                if x[j] > 0:  # a branch: only active inputs extend the add chain
+                    acc += _weight(data, i, k, homo)
             out[i] = acc
+    elif not transpose:
+        n4 = n_conn - n_conn % 4
+        for i in range(n_rows):
+            a0 = out[i]  # zeroed above; keeps the output dtype
+            a1 = a0
+            a2 = a0
+            a3 = a0
+            for k in range(0, n4, 4):  # four independent add chains
+                j0, b0 = _checked(indices[i, k], n_x)
+                j1, b1 = _checked(indices[i, k + 1], n_x)
+                j2, b2 = _checked(indices[i, k + 2], n_x)
+                j3, b3 = _checked(indices[i, k + 3], n_x)
+                bad |= b0 | b1 | b2 | b3
+                a0 += _weight(data, i, k, homo) * x[j0]
+                a1 += _weight(data, i, k + 1, homo) * x[j1]
+                a2 += _weight(data, i, k + 2, homo) * x[j2]
+                a3 += _weight(data, i, k + 3, homo) * x[j3]
+            for k in range(n4, n_conn):
+                j, bad_j = _checked(indices[i, k], n_x)
+                bad |= bad_j
+                a0 += _weight(data, i, k, homo) * x[j]
+            out[i] = (a0 + a1) + (a2 + a3)
     else:
         for i in range(n_rows):
             xi = x[i]
@@ -71,7 +93,7 @@ def fcnmv_kernel(data, indices, x, out, transpose, event, homo):
                     return 1  # a scatter must not write a clamped index
                 w = _weight(data, i, k, homo)
                 out[j] += w if event else w * xi
-    return 0
+    return 1 if bad else 0
 
 
 @numba.njit(cache=True, inline="always")
