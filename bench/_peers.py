@@ -203,7 +203,7 @@ def _sparsecore_impl(backend: Optional[str]) -> Impl:
 
     label = "sparsecore" if backend is None else f"sparsecore[{backend}]"
     return Impl(label, build, matvec, events, short=label,
-                note=f"{label}: CSR, events via the event-driven kernel (active rows only)")
+                note=f"{label}: CSR; W @ v and spikes @ W (bool events) via sparsecore")
 
 
 def _brainevent_impl() -> Impl:
@@ -432,5 +432,9 @@ def describe_machine() -> str:
         nb = f"numba {numba.__version__} (NUMBA_NUM_THREADS={numba.config.NUMBA_NUM_THREADS})"
     except ImportError:
         nb = "numba missing"
-    return (f"{os.cpu_count()} CPUs, jax {jax.__version__} on "
-            f"{', '.join(str(d) for d in jax.devices())}, {nb}")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    line = (f"{os.cpu_count()} CPUs, jax {jax.__version__} on "
+            f"{', '.join(str(d) for d in jax.devices())}, {nb}, load avg {load:.2f}")
+    if load > 0.5 * (os.cpu_count() or 1):
+        line += "\nWARNING: the machine is busy with other processes; timings will be noisy"
+    return line
