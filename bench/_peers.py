@@ -357,6 +357,132 @@ def implementations(backends: Sequence[Optional[str]] = (None,), *,
 # --------------------------------------------------------------------------------------
 
 
+def _fixed_buffers(csr: HostCSR):
+    """``(data, indices)`` in the fixed-number layout: every row of ``csr`` must hold the
+    same number of entries (``fixed_fanout`` matrices do); ``data`` stays ``(1,)`` when
+    homogeneous, else ``(rows, k)``."""
+    import jax.numpy as jnp
+
+    counts = np.diff(csr.indptr)
+    if counts.size and (counts != counts[0]).any():
+        raise ValueError("fixed-number formats need the same number of entries per row")
+    n_rows = csr.shape[0]
+    k = int(counts[0]) if counts.size else 0
+    indices = jnp.asarray(csr.indices.reshape(n_rows, k))
+    data = csr.data if csr.homogeneous else csr.data.reshape(n_rows, k)
+    return jnp.asarray(data), indices
+
+
+def _sparsecore_fixed_impl(backend: Optional[str], pre: bool) -> Impl:
+    """sparsecore FixedPostNumConn over the rows of the HostCSR; with ``pre`` the same
+    buffers as a FixedPreNumConn, i.e. the transposed matrix ``W.T``, so that ``W @ v``
+    is ``v @ W.T`` and ``spikes @ W`` is ``W.T @ spikes`` (the other kernel direction)."""
+    import sparsecore as sc
+
+    try:
+        sc.FixedPostNumConn, sc.fcnmv, sc.binary_fcnmv  # noqa: B018
+    except AttributeError as exc:
+        raise ImportError(f"sparsecore is incomplete: {exc}") from None
+    cls = sc.FixedPreNumConn if pre else sc.FixedPostNumConn
+
+    def build(csr: HostCSR):
+        data, indices = _fixed_buffers(csr)
+        return cls((data, indices), shape=csr.shape[::-1] if pre else csr.shape)
+
+    if backend is None and pre:
+        def matvec(W, v):
+            return v @ W
+
+        def events(W, s):
+            return W @ s
+    elif backend is None:
+        def matvec(W, v):
+            return W @ v
+
+        def events(W, s):
+            return s @ W
+    else:  # functional API in FixedPostNumConn's layout (same buffers either way)
+        def matvec(W, v):
+            shape = W.shape[::-1] if pre else W.shape
+            return sc.fcnmv(W.data, W.indices, v, shape=shape, backend=backend)
+
+        def events(W, s):
+            shape = W.shape[::-1] if pre else W.shape
+            return sc.binary_fcnmv(W.data, W.indices, s, shape=shape, transpose=True,
+                                   backend=backend)
+
+    name = "FixedPreNumConn" if pre else "FixedPostNumConn"
+    suffix = "" if backend is None else f"[{backend}]"
+    label = f"sparsecore {name}{suffix}"
+    short = f"sc {'FixedPre' if pre else 'FixedPost'}{suffix}"
+    how = ("W.T stored as FixedPreNumConn: W @ v as v @ W.T (scatter), spikes @ W as "
+           "W.T @ spikes (gather testing spikes)") if pre else \
+        "spikes @ W visits active rows only; W @ v gathers n_conn per row"
+    if backend == "jax":
+        how = "the pure-JAX reference kernels (gather / segment_sum, not event-driven)"
+    return Impl(label, build, matvec, events, short=short, note=f"{label}: {how}")
+
+
+def _brainevent_fixed_impl(pre: bool) -> Impl:
+    import warnings
+
+    import brainevent
+
+    cls_name = "FixedPreNumConn" if pre else "FixedPostNumConn"
+
+    def build(csr: HostCSR):
+        data, indices = _fixed_buffers(csr)
+        with warnings.catch_warnings():  # deprecated names in brainevent 0.2
+            warnings.simplefilter("ignore", DeprecationWarning)
+            cls = getattr(brainevent, cls_name)
+            return cls((data, indices), shape=csr.shape[::-1] if pre else csr.shape)
+
+    if pre:
+        def matvec(W, v):
+            return v @ W
+
+        def events(W, s):
+            return W @ brainevent.BinaryArray(s)
+    else:
+        def matvec(W, v):
+            return W @ v
+
+        def events(W, s):
+            return brainevent.BinaryArray(s) @ W
+
+    short = f"be {'FixedPre' if pre else 'FixedPost'}"
+    return Impl(f"brainevent {cls_name}", build, matvec, events, short=short,
+                note=f"brainevent {cls_name}: same buffers"
+                     + (" (W.T, products in the other direction)" if pre else ""))
+
+
+def fixed_num_implementations(backends: Sequence[Optional[str]] = (None,), *,
+                              include_pre: bool = True,
+                              skip: Sequence[str] = ()) -> list[Impl]:
+    """sparsecore and brainevent fixed-number formats, built from a :class:`HostCSR`
+    whose rows all hold the same number of entries (e.g. from :func:`fixed_fanout`).
+
+    FixedPostNumConn stores the matrix as is; FixedPreNumConn (``include_pre``) stores
+    the same buffers as the transposed matrix and computes the same products through
+    the opposite kernel direction.
+    """
+    makers: list[tuple[str, Callable[[], Impl]]] = []
+    for pre in ((False, True) if include_pre else (False,)):
+        makers += [(f"sparsecore {'Pre' if pre else 'Post'}",
+                    (lambda b=b, pre=pre: _sparsecore_fixed_impl(b, pre))) for b in backends]
+        makers.append((f"brainevent {'Pre' if pre else 'Post'}",
+                       (lambda pre=pre: _brainevent_fixed_impl(pre))))
+    out = []
+    for name, make in makers:
+        if any(name.startswith(p) for p in skip):
+            continue
+        try:
+            out.append(make())
+        except ImportError as exc:
+            print(f"[skip] {name}: not available ({exc})")
+    return out
+
+
 def block(x):
     """Wait for every JAX array in ``x`` (NumPy values pass through)."""
     import jax

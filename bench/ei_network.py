@@ -23,6 +23,7 @@ Run (from the repository root)::
     python bench/ei_network.py --backend jax        # the pure-JAX reference kernels
     python bench/ei_network.py --compare            # same network through the peers
     python bench/ei_network.py --scale 4 --duration 200 --compare --skip dense
+    python bench/ei_network.py --conn fixed --compare   # FixedPostNumConn, vs peers
 
 ``--compare`` runs the *same* connectivity and initial state through every available
 implementation (sparsecore with both backends, brainevent, jax.experimental.sparse
@@ -128,7 +129,18 @@ def csr_connectivity(p: COBAParams, n: int, n_exc: int, rng: np.random.Generator
 # a format-specific description).
 CONNECTIVITY: dict[str, Callable[..., tuple[HostCSR, HostCSR]]] = {
     "csr": csr_connectivity,
+    # The same fixed fan-out connectivity, run through FixedPostNumConn (and
+    # brainevent's FixedPostNumConn with --compare); see fixed_num_impls.
+    "fixed": csr_connectivity,
 }
+
+
+def fixed_num_impls(conn: str, backends, skip=()) -> list[Impl]:
+    """Implementations that build a fixed-number format for ``--conn fixed`` (first in
+    the list, so sparsecore FixedPostNumConn becomes the reference); none otherwise."""
+    if conn != "fixed":
+        return []
+    return _peers.fixed_num_implementations(backends, include_pre=False, skip=skip)
 
 
 def build_network(p: COBAParams, scale: float, seed: int, conn: str,
@@ -321,6 +333,7 @@ def main(argv: Optional[list[str]] = None) -> None:
     if not args.compare:
         impls = _peers.implementations((args.backend,), include_host=False,
                                        skip=["brainevent", "jax.sparse", "dense"])
+        impls = fixed_num_impls(args.conn, (args.backend,), skip=["brainevent"]) + impls
         if not impls:
             sys.exit("sparsecore is not available")
         res = run_impl(p, net, impls[0], n_steps, args.repeats)
@@ -331,6 +344,7 @@ def main(argv: Optional[list[str]] = None) -> None:
     impls = _peers.implementations((args.backend, other), include_host=False,
                                    dense_max_bytes=args.dense_max_mb * 2**20,
                                    skip=args.skip)
+    impls = fixed_num_impls(args.conn, (args.backend, other), skip=args.skip) + impls
     results = []
     for impl in impls:
         if not impl.fits(net.w_exc):

@@ -35,6 +35,10 @@ Run (from the repository root)::
 Prints a table of times and a table of ratios to sparsecore (> 1: sparsecore is
 faster), and writes ``bench/out/kernels.png`` (time vs firing fraction).
 
+The fixed-number case (n=10k, 80/row) also times sparsecore's FixedPostNumConn and
+FixedPreNumConn (the transposed buffers, products in the other kernel direction)
+against brainevent's classes of the same names and CSR, with a ratio table at the end.
+
 To add a benchmark matrix (FixedPostNumConn, generated JITC connectivity, ...) append a
 :class:`MatrixCase` to :func:`matrix_cases`; to add an operation, an :class:`OpCase`
 to :func:`op_cases`; to add an implementation, an adapter in ``_peers.implementations``.
@@ -69,10 +73,15 @@ FIRING_FRACTIONS = (0.001, 0.01, 0.1)
 
 @dataclasses.dataclass
 class MatrixCase:
-    """A benchmark matrix: ``build(rng) -> HostCSR``."""
+    """A benchmark matrix: ``build(rng) -> HostCSR``.
+
+    ``fixed``: every row has the same number of entries, and the fixed-number formats
+    (``_peers.fixed_num_implementations``) are timed on it too.
+    """
 
     label: str
     build: Callable[[np.random.Generator], HostCSR]
+    fixed: bool = False
 
 
 @dataclasses.dataclass
@@ -94,6 +103,9 @@ def matrix_cases(quick: bool) -> list[MatrixCase]:
     """The matrices of the run: n=10k with 100 per row (1%), n=100k with 100 per row."""
     cases = [MatrixCase("n=10k, 100/row (1%)",
                         lambda rng: fixed_fanout(10_000, 10_000, 100, rng))]
+    # Issue 4's case: FixedPostNumConn / FixedPreNumConn vs brainevent's and vs CSR.
+    cases.append(MatrixCase("n=10k, 80/row (fixed)",
+                            lambda rng: fixed_fanout(10_000, 10_000, 80, rng), fixed=True))
     if not quick:
         cases.append(MatrixCase("n=100k, 100/row",
                                 lambda rng: fixed_fanout(100_000, 100_000, 100, rng)))
@@ -367,6 +379,36 @@ def print_tables(results: list[Result], impls: list[Impl]) -> None:
           "needed for a fair single-thread comparison.")
 
 
+def print_fixed_ratios(results: list[Result], fixed_impls: list[Impl],
+                       csr_name: str) -> None:
+    """On the fixed-number matrices: sparsecore's fixed formats against brainevent's
+    class of the same name and against sparsecore CSR (``csr_name``) of the same
+    connectivity."""
+    by = {(r.matrix, r.op, r.impl): r.seconds for r in results}
+    names = [i.name for i in fixed_impls]
+    pairs = []
+    for cls in ("FixedPostNumConn", "FixedPreNumConn"):
+        ours = next((n for n in names if n.startswith(f"sparsecore {cls}")), None)
+        if ours:
+            pairs += [(ours, f"brainevent {cls}"), (ours, csr_name)]
+    keys = list(dict.fromkeys((r.matrix, r.op) for r in results if r.impl in names))
+    if not keys or not pairs:
+        return
+    rows = []
+    for key in keys:
+        row = [f"{key[0]} | {key[1]}"]
+        for ours, theirs in pairs:
+            a, b = by.get(key + (ours,)), by.get(key + (theirs,))
+            row.append(f"{a / b:.2f}x" if a and b else "-")
+        rows.append(row)
+    heads = ["case"] + [f"{'FixedPost' if 'Post' in o else 'FixedPre'} / "
+                        f"{'brainevent' if t.startswith('brainevent') else 'sc CSR'}"
+                        for o, t in pairs]
+    print("\nFixed-number formats: time ratios (< 1: sparsecore's fixed format is faster; "
+          "issue 4 target: FixedPost spikes @ W at 1% <= 0.6x brainevent FixedPost)")
+    print(format_table(heads, rows))
+
+
 def plot(results: list[Result], impls: list[Impl], path: str) -> None:
     """Time vs firing fraction per implementation; float matvec as a dotted line."""
     import matplotlib
@@ -430,13 +472,16 @@ def main(argv: Optional[list[str]] = None) -> None:
         sys.exit("no implementation available")
     if not impls[0].name.startswith("sparsecore"):
         print(f"WARNING: sparsecore unavailable; ratios are relative to {impls[0].name}")
+    fixed_impls = _peers.fixed_num_implementations((args.backend,), skip=args.skip)
     rng = np.random.default_rng(args.seed)
     results = []
     for case in matrix_cases(args.quick):
-        results += bench_matrix(case, impls, rng, target_s, repeats)
+        results += bench_matrix(case, impls + (fixed_impls if case.fixed else []), rng,
+                                target_s, repeats)
     results += bench_overhead(impls, steps, repeats)
-    print_tables(results, impls)
-    plot(results, impls, args.plot)
+    print_tables(results, impls + fixed_impls)
+    print_fixed_ratios(results, fixed_impls, impls[0].name)
+    plot(results, impls + fixed_impls, args.plot)
     print(f"total time {time.perf_counter() - t_start:.0f} s")
 
 
