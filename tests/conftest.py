@@ -1,4 +1,4 @@
-"""Shared fixtures: random generators, x64 switching, backends, hypothesis profile."""
+"""Shared fixtures: random generators, x64 switching, backends."""
 from __future__ import annotations
 
 import os
@@ -10,15 +10,6 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))  # tests/harness.py importable as `harness`
-
-try:
-    from hypothesis import HealthCheck, settings
-except ImportError:  # hypothesis is in the `test` extra; property tests skip without it
-    pass
-else:
-    settings.register_profile("sparsecore", max_examples=15, deadline=None,
-                              suppress_health_check=[HealthCheck.too_slow])
-    settings.load_profile("sparsecore")
 
 BACKENDS = ("jax", "numba")
 
