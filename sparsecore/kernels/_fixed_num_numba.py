@@ -52,9 +52,9 @@ def fcnmv_kernel(data, indices, x, out, transpose, event, homo):
         return 1  # entries exist but there is nothing they could index
     bad = False
     if not transpose and event:
-        for i in range(n_rows):
+        for i in range(numba.uint64(n_rows)):  # unsigned: no wraparound code
             acc = out[i]  # zeroed above; keeps the output dtype
-            for k in range(n_conn):
+            for k in range(numba.uint64(n_conn)):
                 j, bad_j = _checked(indices[i, k], n_x)
                 bad |= bad_j
                 if x[j] > 0:  # a branch: only active inputs extend the add chain
@@ -83,11 +83,12 @@ def fcnmv_kernel(data, indices, x, out, transpose, event, homo):
                 a0 += _weight(data, i, k, homo) * x[j]
             out[i] = (a0 + a1) + (a2 + a3)
     else:
-        for i in range(n_rows):
+        # unsigned loop counters: no negative-index wraparound code in the inner loop
+        for i in range(numba.uint64(n_rows)):
             xi = x[i]
             if event and not xi > 0:
                 continue
-            for k in range(n_conn):
+            for k in range(numba.uint64(n_conn)):
                 j, bad_j = _checked(indices[i, k], n_out)
                 if bad_j:
                     return 1  # a scatter must not write a clamped index
@@ -122,7 +123,7 @@ def fcnmm_kernel(data, indices, x, out, transpose, event, homo):
                     else:
                         out[i, c] += w * x[j, c]
     else:
-        for i in range(n_rows):
+        for i in range(numba.uint64(n_rows)):  # unsigned: no wraparound code
             if event:
                 any_active = False
                 for c in range(n_cols):
@@ -131,7 +132,7 @@ def fcnmm_kernel(data, indices, x, out, transpose, event, homo):
                         break
                 if not any_active:
                     continue
-            for k in range(n_conn):
+            for k in range(numba.uint64(n_conn)):
                 j, bad_j = _checked(indices[i, k], n_out)
                 if bad_j:
                     return 1
