@@ -226,3 +226,23 @@ def test_ffi_bridge_reports_a_known_header_version():
 def test_primitives_are_distinct_for_vector_and_matrix():
     assert csrmv_p is not csrmm_p
     assert csrmv_p.name == "csrmv" and csrmm_p.name == "csrmm"
+
+
+def test_event_kernel_visits_only_the_rows_of_active_inputs():
+    """``spikes @ W`` never reads the rows of inactive inputs.
+
+    Row 0 holds an out-of-range column index (hidden from the construction
+    checks by jit). The numba kernel would refuse it if it read that row; with
+    input 0 silent it must not read it at all.
+    """
+    bad = INDICES.at[0].set(99)
+
+    @jax.jit
+    def f(indices, spikes):
+        return sc.binary_csrmv(DATA, indices, INDPTR, spikes, shape=(3, 3), transpose=True,
+                               backend="numba")
+
+    silent_row0 = jnp.array([False, True, True])
+    assert_close(f(bad, silent_row0), np.array([0., 1., 1.]) @ DENSE)
+    with pytest.raises(Exception, match="indices or indptr point outside the matrix"):
+        jax.block_until_ready(f(bad, jnp.array([True, False, False])))
