@@ -83,8 +83,8 @@ def test_backend_is_a_static_parameter_of_the_primitive():
 
 
 def test_abstract_evaluation():
-    for transpose, k, out in ((False, 3, 3), (True, 3, 3)):
-        shape = (3, 3)
+    for transpose, k, out in ((False, 5, 3), (True, 3, 5)):
+        shape = (3, 5)
         y = jax.eval_shape(lambda x: csr_product(DATA, INDICES, INDPTR, x, shape=shape,
                                                  transpose=transpose, event=False,
                                                  backend="jax"),
