@@ -425,12 +425,13 @@ def plot(results: list[Result], impls: list[Impl], path: str) -> None:
     for ax, matrix in zip(axes[0], matrices):
         for j, impl in enumerate(impls):
             color = colors[j % len(colors)]
+            style = "o-" if j < len(colors) else "s--"  # colours repeat after 10 rows
             pts = sorted((r.x, r.seconds) for r in results
                          if r.matrix == matrix and r.impl == impl.name
                          and r.kind == "events" and r.seconds is not None)
             if pts:
                 xs, ys = zip(*pts)
-                ax.plot(xs, np.array(ys) * 1e6, "o-", color=color, label=impl.short)
+                ax.plot(xs, np.array(ys) * 1e6, style, color=color, label=impl.short)
             mv = [r.seconds for r in results if r.matrix == matrix
                   and r.impl == impl.name and r.kind == "matvec" and r.seconds is not None]
             if mv:
