@@ -14,13 +14,15 @@ from functools import partial
 from typing import Callable, Sequence
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 from jax.extend.core import Primitive
 from jax.interpreters import ad, batching, mlir, xla
 
 from . import _ffi
 
-__all__ = ["declare", "resolve_backend", "BACKENDS", "NUMBA_DTYPES"]
+__all__ = ["declare", "resolve_backend", "reference_batcher", "product_batchers", "BACKENDS",
+           "NUMBA_DTYPES"]
 
 BACKENDS = (None, "numba", "jax")
 NUMBA_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -96,3 +98,39 @@ def declare(name: str, *, abstract_eval: Callable, reference: Callable,
         ad.primitive_transposes[prim] = transpose
     batching.primitive_batchers[prim] = batch
     return prim
+
+
+def reference_batcher(reference: Callable) -> Callable:
+    """Batching rule that vmaps the pure-JAX reference (vectorised, no Python loop)."""
+    def batch(args, dims, *, backend, **params):
+        return jax.vmap(partial(reference, **params), in_axes=tuple(dims))(*args), 0
+    return batch
+
+
+def product_batchers(get_mm: Callable[[], Primitive], reference: Callable):
+    """Batching rules ``(mv_rule, mm_rule)`` for a matrix-vector / matrix-matrix pair.
+
+    The dense operand is the last input.  When only it is batched, the batch
+    becomes extra columns of ONE matrix-matrix product (nested vmaps keep
+    folding into columns).  When the matrix's own inputs are batched, the
+    reference is vmapped instead.  ``get_mm`` returns the matrix-matrix
+    primitive (a thunk, since the pair is declared after its rules).
+    """
+    fallback = reference_batcher(reference)
+
+    def mv_rule(args, dims, **params):
+        if any(d is not None for d in dims[:-1]):
+            return fallback(args, dims, **params)
+        *matrix, x = args
+        return get_mm().bind(*matrix, jnp.moveaxis(x, dims[-1], 1), **params), 1
+
+    def mm_rule(args, dims, **params):
+        if any(d is not None for d in dims[:-1]):
+            return fallback(args, dims, **params)
+        *matrix, x = args
+        x = jnp.moveaxis(x, dims[-1], 2)  # (k, b, batch)
+        k, b, n_batch = x.shape
+        out = get_mm().bind(*matrix, x.reshape(k, b * n_batch), **params)
+        return out.reshape(out.shape[0], b, n_batch), 2
+
+    return mv_rule, mm_rule

@@ -19,7 +19,7 @@ import numpy as np
 from jax.interpreters import ad
 
 from . import _ffi
-from ._primitive import declare
+from ._primitive import declare, product_batchers
 
 __all__ = ["csrmv_p", "csrmm_p", "csr_row_indices", "csr_product", "csr_data_cotangent"]
 
@@ -141,29 +141,7 @@ def ad_zeros(data, x, shape, transpose):
 # batching: vmapped products become one matrix-matrix product
 # ---------------------------------------------------------------------------
 
-def _reference_batch(args, dims, params):
-    """Structure or values batched: vmap the reference (vectorised, no loop)."""
-    params = {k: v for k, v in params.items() if k != "backend"}
-    fn = lambda *a: _reference(*a, **params)
-    return jax.vmap(fn, in_axes=dims)(*args), 0
-
-
-def _csrmv_batch(args, dims, **params):
-    data, indices, indptr, x = args
-    if any(d is not None for d in dims[:3]):
-        return _reference_batch(args, dims, params)
-    x = jnp.moveaxis(x, dims[3], 1)  # (k, batch): each batch member is a column
-    return csrmm_p.bind(data, indices, indptr, x, **params), 1
-
-
-def _csrmm_batch(args, dims, **params):
-    data, indices, indptr, x = args
-    if any(d is not None for d in dims[:3]):
-        return _reference_batch(args, dims, params)
-    x = jnp.moveaxis(x, dims[3], 2)  # (k, b, batch)
-    k, b, n_batch = x.shape
-    out = csrmm_p.bind(data, indices, indptr, x.reshape(k, b * n_batch), **params)
-    return out.reshape(out.shape[0], b, n_batch), 2
+_csrmv_batch, _csrmm_batch = product_batchers(lambda: csrmm_p, _reference)
 
 
 # ---------------------------------------------------------------------------

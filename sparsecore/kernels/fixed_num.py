@@ -24,7 +24,7 @@ import jax.numpy as jnp
 from jax.interpreters import ad
 
 from . import _ffi
-from ._primitive import declare
+from ._primitive import declare, product_batchers
 
 __all__ = ["fcnmv_p", "fcnmm_p", "fcn_product", "fcn_data_cotangent"]
 
@@ -146,28 +146,7 @@ def _make_rules(prim_getter):
 # batching: vmapped products become one matrix-matrix product
 # ---------------------------------------------------------------------------
 
-def _reference_batch(args, dims, params):
-    """Structure or values batched: vmap the reference (vectorised, no loop)."""
-    params = {k: v for k, v in params.items() if k != "backend"}
-    return jax.vmap(lambda *a: _reference(*a, **params), in_axes=dims)(*args), 0
-
-
-def _fcnmv_batch(args, dims, **params):
-    data, indices, x = args
-    if dims[0] is not None or dims[1] is not None:
-        return _reference_batch(args, dims, params)
-    x = jnp.moveaxis(x, dims[2], 1)  # (k, batch): each batch member is a column
-    return fcnmm_p.bind(data, indices, x, **params), 1
-
-
-def _fcnmm_batch(args, dims, **params):
-    data, indices, x = args
-    if dims[0] is not None or dims[1] is not None:
-        return _reference_batch(args, dims, params)
-    x = jnp.moveaxis(x, dims[2], 2)  # (k, b, batch)
-    k, b, n_batch = x.shape
-    out = fcnmm_p.bind(data, indices, x.reshape(k, b * n_batch), **params)
-    return out.reshape(out.shape[0], b, n_batch), 2
+_fcnmv_batch, _fcnmm_batch = product_batchers(lambda: fcnmm_p, _reference)
 
 
 # ---------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from jax import lax
 from jax.interpreters import ad
 
 from . import _ffi, _prng
-from ._primitive import declare
+from ._primitive import declare, product_batchers
 
 __all__ = ["jitcmv_p", "jitcmm_p", "jitc_product", "jitc_generate", "line_geometry"]
 
@@ -217,27 +217,7 @@ def _make_rules(prim_getter):
 # batching: vmapped products become one matrix-matrix product
 # ---------------------------------------------------------------------------
 
-def _reference_batch(args, dims, params):
-    """Parameters or seed batched: vmap the reference (vectorised, no Python loop)."""
-    params = {k: v for k, v in params.items() if k != "backend"}
-    return jax.vmap(lambda *a: _reference(*a, **params), in_axes=dims)(*args), 0
-
-
-def _jitcmv_batch(args, dims, **params):
-    w, cf, seed, x = args
-    if any(d is not None for d in dims[:3]):
-        return _reference_batch(args, dims, params)
-    return jitcmm_p.bind(w, cf, seed, jnp.moveaxis(x, dims[3], 1), **params), 1
-
-
-def _jitcmm_batch(args, dims, **params):
-    w, cf, seed, x = args
-    if any(d is not None for d in dims[:3]):
-        return _reference_batch(args, dims, params)
-    x = jnp.moveaxis(x, dims[3], 2)  # (k, b, batch)
-    k, b, n_batch = x.shape
-    out = jitcmm_p.bind(w, cf, seed, x.reshape(k, b * n_batch), **params)
-    return out.reshape(out.shape[0], b, n_batch), 2
+_jitcmv_batch, _jitcmm_batch = product_batchers(lambda: jitcmm_p, _reference)
 
 
 # ---------------------------------------------------------------------------

@@ -31,19 +31,11 @@ import jax.numpy as jnp
 from jax.interpreters import ad
 
 from . import _ffi
-from ._primitive import declare
+from ._primitive import declare, reference_batcher
 from .csr import csr_product, csr_row_indices
 
 __all__ = ["compressed_update_p", "dense_update_p", "yw2y_p", "compressed_update",
            "dense_update", "yw2y"]
-
-
-def _reference_batch(reference):
-    def batch(args, dims, **params):
-        params.pop("backend")
-        fn = lambda *a: reference(*a, **params)
-        return jax.vmap(fn, in_axes=dims)(*args), 0
-    return batch
 
 
 def _clip(v, lo, hi):
@@ -108,7 +100,7 @@ def _compressed_numba(weight, indices, indptr, weight_indices, spike, trace, lo,
 compressed_update_p = declare(
     "sparsecore_compressed_update", abstract_eval=_compressed_abstract_eval,
     reference=_compressed_reference, numba_call=_compressed_numba,
-    jvps=(None,) * 8, transpose=None, batch=_reference_batch(_compressed_reference))
+    jvps=(None,) * 8, transpose=None, batch=reference_batcher(_compressed_reference))
 ad.primitive_jvps[compressed_update_p] = _update_jvp(compressed_update_p, _compressed_reference,
                                                      n_static=4)
 
@@ -148,7 +140,7 @@ def _dense_numba(weight, spike, trace, lo, hi, *, axis):
 dense_update_p = declare(
     "sparsecore_dense_update", abstract_eval=_dense_abstract_eval, reference=_dense_reference,
     numba_call=_dense_numba, jvps=(None,) * 5, transpose=None,
-    batch=_reference_batch(_dense_reference))
+    batch=reference_batcher(_dense_reference))
 ad.primitive_jvps[dense_update_p] = _update_jvp(dense_update_p, _dense_reference, n_static=1)
 
 
@@ -215,7 +207,7 @@ def _yw2y_transpose(ct, y, w, indices, indptr, *, shape, transpose, backend):
 yw2y_p = declare(
     "sparsecore_csrmv_yw2y", abstract_eval=_yw2y_abstract_eval, reference=_yw2y_reference,
     numba_call=_yw2y_numba, jvps=(_yw2y_y_jvp, _yw2y_w_jvp, None, None),
-    transpose=_yw2y_transpose, batch=_reference_batch(_yw2y_reference))
+    transpose=_yw2y_transpose, batch=reference_batcher(_yw2y_reference))
 
 
 def yw2y(y, w, indices, indptr, *, shape, transpose, backend):
