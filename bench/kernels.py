@@ -39,6 +39,13 @@ The fixed-number case (n=10k, 80/row) also times sparsecore's FixedPostNumConn a
 FixedPreNumConn (the transposed buffers, products in the other kernel direction)
 against brainevent's classes of the same names and CSR, with a ratio table at the end.
 
+(d) plasticity (:func:`bench_plasticity`, adapters in ``_peers.plasticity_implementations``):
+on-pre and on-post CSR weight updates (``update_csr_on_binary_pre/_post``, n=10k, 1%
+connectivity, 1% spiking, bounds [0, 1]) inside a jitted ``fori_loop`` that carries the
+weights, with the weights donated so the updates run in place; and ``csrmv_yw2y`` on the
+same matrix; against brainevent's functions, with a sparsecore/brainevent ratio table
+(issue 6 target <= 0.6x). ``bench/plasticity.py`` runs this section alone.
+
 To add a benchmark matrix (FixedPostNumConn, generated JITC connectivity, ...) append a
 :class:`MatrixCase` to :func:`matrix_cases`; to add an operation, an :class:`OpCase`
 to :func:`op_cases`; to add an implementation, an adapter in ``_peers.implementations``.
