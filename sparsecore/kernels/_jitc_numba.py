@@ -3,7 +3,13 @@
 The generator is :mod:`sparsecore.kernels._prng`, re-expressed here in
 ``uint64`` registers masked to 32 bits (numba promotes small integers) so that
 it produces the same bits as the JAX version.  The kernels regenerate every
-line on the fly: O(1) memory per line, no allocation.
+line on the fly: O(1) memory (two ``_B``-entry buffers per call).
+
+The gaps of an entry depend only on its counter, not on its position, so the
+kernels generate ``_B`` entries at a time in a loop without dependencies (which
+LLVM vectorises: AVX-512 has a vector leading-zero count and gathers for the
+table lookups) and then walk them, stopping at the end of the line.  The few
+entries generated past the end are discarded; the matrix is unchanged.
 
 Kernel protocol (see :mod:`sparsecore.kernels._ffi`): inputs ``w`` (``(1,)``
 or ``(2,)``: ``loc`` and ``scale``), ``cf`` (``(1,)`` float32, the gap
@@ -57,10 +63,10 @@ def _neg_log2_fixed(v):
     """log2(2**32 / v) in Q6.26 for an odd 32-bit ``v`` held in a uint64."""
     nlz = np.uint64(leading_zeros(np.uint32(v)))
     x = ((v << nlz) << _ONE) & _M32
-    idx = np.intp(x >> np.uint64(21))
+    idx = x >> np.uint64(21)
     frac = (x >> np.uint64(9)) & np.uint64(0xFFF)
     t0 = _LOG2[idx]
-    t1 = _LOG2[idx + 1]
+    t1 = _LOG2[idx + _ONE]
     lg = t0 + (((t1 - t0) * frac) >> np.uint64(12))
     return ((nlz + _ONE) << np.uint64(26)) - (lg >> np.uint64(4))
 
@@ -79,10 +85,10 @@ def _z(h, dist):
     if dist == 1:
         return np.float32(np.int64(h >> np.uint64(8))) * np.float32(2.0 ** -24)
     lfix = _neg_log2_fixed(((h << _ONE) & _M32) | _ONE)
-    idx = np.intp(lfix >> np.uint64(19))
+    idx = lfix >> np.uint64(19)
     frac = (lfix >> np.uint64(8)) & np.uint64(0x7FF)
     t0 = _ZTAB[idx]
-    t1 = _ZTAB[idx + 1]
+    t1 = _ZTAB[idx + _ONE]
     mag = np.float32(np.int64(t0 + (((t1 - t0) * frac) >> np.uint64(11)))) \
         * np.float32(2.0 ** -28)
     if (h >> np.uint64(31)) == _ONE:
@@ -98,6 +104,19 @@ def _weight(inner, k2, loc, scale, dist):
     return loc + scale * z
 
 
+_B = 16
+
+
+@numba.njit(cache=True, inline="always")
+def _fill(k1, k2, cnt, c, gaps, wts, loc, scale, dist):
+    """Steps (1 + gap) and weights of the next ``_B`` entries of a line (no dependencies)."""
+    for t in range(_B):
+        inner = _fmix((k1 + (cnt + np.uint64(t)) * _G3) & _M32)
+        gaps[t] = 1 + _gap(_fmix(inner ^ k2), c)
+        if dist != 0:
+            wts[t] = _weight(inner, k2, loc, scale, dist)
+
+
 @numba.njit(cache=True, inline="always")
 def jitc_mv_kernel(w, cf, seed, x, out, dist, scatter, event):
     """``out = M @ x`` (gather over lines) or ``M.T @ x`` (scatter), ``x`` a vector."""
@@ -111,6 +130,8 @@ def jitc_mv_kernel(w, cf, seed, x, out, dist, scatter, event):
     c = cf[0]
     skey = _fmix((np.uint64(seed[0]) & _M32) ^ _SEED_SALT)
     zero = np.zeros(1, dtype=out.dtype)[0]
+    gaps = np.empty(_B, dtype=np.int64)
+    wts = np.empty(_B, dtype=w.dtype)
     for line in range(n_lines):
         if scatter and event:
             if not x[line] > 0:
@@ -119,24 +140,28 @@ def jitc_mv_kernel(w, cf, seed, x, out, dist, scatter, event):
         pos = -1
         cnt = np.uint64(0)
         acc = zero
-        while True:
-            inner = _fmix((k1 + cnt * _G3) & _M32)
-            pos += 1 + _gap(_fmix(inner ^ k2), c)
-            if pos >= line_len:
-                break
-            cnt += _ONE
-            wgt = _weight(inner, k2, loc, scale, dist)
-            if scatter:
-                if event:
-                    out[pos] += wgt
+        done = False
+        while not done:
+            _fill(k1, k2, cnt, c, gaps, wts, loc, scale, dist)
+            cnt += np.uint64(_B)
+            for t in range(_B):
+                pos += gaps[t]
+                if pos >= line_len:
+                    done = True
+                    break
+                up = np.uint64(pos)
+                wgt = loc if dist == 0 else wts[t]
+                if scatter:
+                    if event:
+                        out[up] += wgt
+                    else:
+                        out[up] += wgt * x[line]
                 else:
-                    out[pos] += wgt * x[line]
-            else:
-                if event:
-                    if x[pos] > 0:
-                        acc += wgt
-                else:
-                    acc += wgt * x[pos]
+                    if event:
+                        if x[up] > 0:
+                            acc += wgt
+                    else:
+                        acc += wgt * x[up]
         if not scatter:
             out[line] = acc
     return 0
@@ -155,6 +180,8 @@ def jitc_mm_kernel(w, cf, seed, x, out, dist, scatter, event):
     scale = w[1] if dist != 0 else w[0]
     c = cf[0]
     skey = _fmix((np.uint64(seed[0]) & _M32) ^ _SEED_SALT)
+    gaps = np.empty(_B, dtype=np.int64)
+    wts = np.empty(_B, dtype=w.dtype)
     for line in range(n_lines):
         if scatter and event:
             active = False
@@ -167,25 +194,29 @@ def jitc_mm_kernel(w, cf, seed, x, out, dist, scatter, event):
         k1, k2 = _line_keys(skey, line)
         pos = -1
         cnt = np.uint64(0)
-        while True:
-            inner = _fmix((k1 + cnt * _G3) & _M32)
-            pos += 1 + _gap(_fmix(inner ^ k2), c)
-            if pos >= line_len:
-                break
-            cnt += _ONE
-            wgt = _weight(inner, k2, loc, scale, dist)
-            if scatter:
-                for b in range(n_b):
-                    if event:
-                        if x[line, b] > 0:
-                            out[pos, b] += wgt
-                    else:
-                        out[pos, b] += wgt * x[line, b]
-            else:
-                for b in range(n_b):
-                    if event:
-                        if x[pos, b] > 0:
-                            out[line, b] += wgt
-                    else:
-                        out[line, b] += wgt * x[pos, b]
+        done = False
+        while not done:
+            _fill(k1, k2, cnt, c, gaps, wts, loc, scale, dist)
+            cnt += np.uint64(_B)
+            for t in range(_B):
+                pos += gaps[t]
+                if pos >= line_len:
+                    done = True
+                    break
+                up = np.uint64(pos)
+                wgt = loc if dist == 0 else wts[t]
+                if scatter:
+                    for b in range(n_b):
+                        if event:
+                            if x[line, b] > 0:
+                                out[up, b] += wgt
+                        else:
+                            out[up, b] += wgt * x[line, b]
+                else:
+                    for b in range(n_b):
+                        if event:
+                            if x[up, b] > 0:
+                                out[line, b] += wgt
+                        else:
+                            out[line, b] += wgt * x[up, b]
     return 0
