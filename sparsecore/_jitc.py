@@ -277,13 +277,19 @@ Examples
 >>> W = sc.{name}(({example}, 0.5, 42), shape=(3, 4))
 >>> W
 {name}(float32[3, 4], prob=0.5, seed=42)
->>> bool(jnp.allclose(W @ jnp.ones(4), W.todense() @ jnp.ones(4)))
-True
->>> bool(jnp.allclose(jnp.array([True, False, True]) @ W, W.todense()[jnp.array([0, 2])].sum(0)))
-True
->>> bool((W.T.todense() == W.todense().T).all())
-True
+>>> W.T
+{other}(float32[4, 3], prob=0.5, seed=42)
+>>> [round(float(v), 3) for v in W @ jnp.ones(4)]   # row sums
+{row_sums}
 """
+
+# what the example prints (pinned by the seed contract)
+_ROW_SUMS = {"JITCHomoR": [3.0, 4.5, 4.5],
+             "JITCHomoC": [3.0, 6.0, 4.5],
+             "JITCNormalR": [1.81, 2.728, 2.894],
+             "JITCNormalC": [2.054, 3.334, 2.899],
+             "JITCUniformR": [1.72, 2.193, 2.355],
+             "JITCUniformC": [1.599, 3.133, 2.324]}
 
 
 def _make_doc(name, dist, corder):
@@ -298,7 +304,8 @@ def _make_doc(name, dist, corder):
         keeps=("Row ``i`` depends only on (seed, i, prob): a taller matrix keeps its "
                "first rows." if corder else "Column ``j`` depends only on (seed, j, prob): a "
                "wider matrix keeps its first columns."),
-        other=name[:-1] + ("C" if corder else "R"), example=example)
+        other=name[:-1] + ("C" if corder else "R"), example=example,
+        row_sums=_ROW_SUMS[name])
 
 
 JITCHomoR = _public("JITCHomoR", JITCR, "homo", _make_doc("JITCHomoR", "homo", True))

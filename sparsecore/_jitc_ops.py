@@ -111,6 +111,6 @@ for _k in "hnu":
     Examples
     --------
     >>> import jax.numpy as jnp, sparsecore as sc
-    >>> sc.{_name}({_EX[_k]}, 0.5, {_x}, 42, shape=(3, 4)).shape
+    >>> sc.{_name}({_EX[_k]}, 0.5, {_x}, 42, shape=(3, 4), backend="jax").shape
     {'(3,)' if _nd == 1 else '(3, 2)'}
     """

@@ -15,6 +15,26 @@ CLASSES = {("homo", True): sc.JITCHomoR, ("homo", False): sc.JITCHomoC,
            ("uniform", True): sc.JITCUniformR, ("uniform", False): sc.JITCUniformC}
 WEIGHTS = {"homo": (1.5,), "normal": (0.5, 2.0), "uniform": (-1.0, 3.0)}
 ALL = list(CLASSES)
+# One jitted function per group of checks, shared by every parameterisation: a single
+# compilation instead of one eager dispatch (and XLA compilation) per product.
+@jax.jit
+def _bit_products(W, eye, eye_t):
+    return (W.todense(), W.dot(eye, backend="numba"), W.dot(eye, backend="jax"),
+            W.T.dot(eye_t, backend="numba"))
+
+
+def numba_columns(W):
+    """``W`` column by column through the numba matvec (one kernel variant per direction)."""
+    eye = np.eye(W.shape[1], dtype=W.dtype)
+    return np.stack([np.asarray(W.dot(jnp.asarray(e), backend="numba")) for e in eye], axis=1)
+
+
+@jax.jit
+def _reference_products(W, C, x, y, X, s):
+    return dict(dense=W.todense(), dense_t=W.T.todense(), other=C.todense(), mv=W.dot(x, backend="jax"),
+                rmv=W.rdot(y, backend="jax"), mm=W.dot(X, backend="jax"),
+                rev=W.rdot(s, backend="jax"), ev=W.dot(x > 0, backend="jax"),
+                op=W @ x)
 
 
 def make(dist, corder, prob=0.2, seed=7, shape=(37, 53), weights=None):
@@ -38,28 +58,35 @@ def test_golden_values():
 @pytest.mark.parametrize("dist,corder", ALL)
 def test_backends_bit_identical(dist, corder):
     """numba and the pure-JAX reference generate the same structure and weights, bit for bit."""
-    W = make(dist, corder, shape=(41, 67))
+    W = make(dist, corder)
     D = np.asarray(W.todense())
-    eye = jnp.eye(67, dtype=jnp.float32)
-    for backend in ("numba", "jax"):
-        np.testing.assert_array_equal(np.asarray(W.dot(eye, backend=backend)), D)
-    eye_t = jnp.eye(41, dtype=jnp.float32)
-    np.testing.assert_array_equal(np.asarray(W.T.dot(eye_t, backend="numba")), D.T)
+    # matvec kernels (eager) for every distribution, both directions
+    np.testing.assert_array_equal(numba_columns(W), D)
+    np.testing.assert_array_equal(numba_columns(W.T), D.T)
+    if dist == "normal":  # matrix kernels: the generator is shared, one distribution suffices
+        D2, numba_mm, jax_mm, numba_t = map(np.asarray, _bit_products(
+            W, jnp.eye(53, dtype=jnp.float32), jnp.eye(37, dtype=jnp.float32)))
+        np.testing.assert_array_equal(D2, D)
+        np.testing.assert_array_equal(numba_mm, D)
+        np.testing.assert_array_equal(jax_mm, D)
+        np.testing.assert_array_equal(numba_t, D.T)
 
 
 def test_prefix_stable_and_batch_independent():
-    big = np.asarray(make("normal", True, shape=(60, 90)).todense())
-    small = np.asarray(make("normal", True, shape=(25, 40)).todense())
-    np.testing.assert_array_equal(big[:25, :40], small)  # rows kept; columns too (prefix)
-    bigc = np.asarray(make("uniform", False, shape=(90, 60)).todense())
-    smallc = np.asarray(make("uniform", False, shape=(40, 25)).todense())
-    np.testing.assert_array_equal(bigc[:40, :25], smallc)
-    W = make("normal", True, shape=(30, 40))
-    X = jnp.asarray(np.random.default_rng(0).normal(size=(40, 5)), jnp.float32)
-    full = np.asarray(W.dot(X, backend="jax"))
-    for b in range(5):
-        np.testing.assert_allclose(np.asarray(W.dot(X[:, b], backend="jax")), full[:, b],
-                                   rtol=1e-5, atol=1e-5)
+    W = make("normal", True, shape=(20, 30))
+    X = jnp.asarray(np.random.default_rng(0).normal(size=(30, 4)), jnp.float32)
+
+    @jax.jit
+    def run(X):
+        dense = [make(d, c, shape=shape).todense() for d, c in (("normal", True), ("uniform", False))
+                 for shape in ((37, 53), (20, 30))]
+        return dense, W.dot(X, backend="jax"), [W.dot(X[:, b], backend="jax") for b in range(4)]
+
+    (big, small, bigc, smallc), full, columns = run(X)
+    np.testing.assert_array_equal(big[:20, :30], small)  # rows kept; columns too (prefix)
+    np.testing.assert_array_equal(bigc[:20, :30], smallc)
+    for b in range(4):
+        np.testing.assert_allclose(columns[b], full[:, b], rtol=1e-5, atol=1e-5)
 
 
 def test_gap_scale_same_eager_and_jit():
@@ -76,7 +103,7 @@ def test_row_counts_binomial(prob):
     n = 50_000 if prob < 1e-3 else 2000
     m = 4000
     W = sc.JITCHomoR((1.0, prob, 11), shape=(m, n))
-    counts = np.asarray(W.dot(jnp.ones(n), backend="jax")).astype(np.float64)
+    counts = np.asarray(W.dot(jnp.ones(n), backend="numba")).astype(np.float64)
     mean, var = n * prob, n * prob * (1 - prob)
     if prob == 1.0:
         assert (counts == n).all()
@@ -116,30 +143,31 @@ def test_weight_moments(dist):
 @pytest.mark.parametrize("dist,corder", ALL)
 def test_products_match_dense(dist, corder):
     W = make(dist, corder)
-    D = np.asarray(W.todense(), np.float64)
     rng = np.random.default_rng(3)
     x, y = rng.normal(size=53).astype(np.float32), rng.normal(size=37).astype(np.float32)
     X = rng.normal(size=(53, 4)).astype(np.float32)
     s = rng.random(37) < 0.3
-    tol = dict(rtol=1e-5, atol=1e-4)
-    np.testing.assert_allclose(W.dot(x, backend="jax"), D @ x, **tol)
-    np.testing.assert_allclose(jax.jit(lambda M, v: M @ v)(W, x), D @ x, **tol)
-    np.testing.assert_allclose(W.rdot(y, backend="jax"), y @ D, **tol)
-    np.testing.assert_allclose(W.dot(X, backend="jax"), D @ X, **tol)
-    np.testing.assert_allclose(W.rdot(jnp.asarray(s), backend="jax"), s @ D, **tol)
-    np.testing.assert_allclose(W.dot(jnp.asarray(x > 0), backend="jax"), D @ (x > 0), **tol)
-    np.testing.assert_allclose(W.T.todense(), D.T)
     C = CLASSES[(dist, not corder)](tuple(WEIGHTS[dist]) + (0.2, 7), shape=(53, 37))
-    np.testing.assert_array_equal(np.asarray(C.todense()), D.T)
-    np.testing.assert_array_equal(np.asarray(W.tocsr().todense()), D)
+    r = {k: np.asarray(v) for k, v in _reference_products(W, C, x, y, X, s).items()}
+    D = r["dense"].astype(np.float64)
+    tol = dict(rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(r["mv"], D @ x, **tol)
+    np.testing.assert_allclose(r["op"], D @ x, **tol)
+    np.testing.assert_allclose(r["rmv"], y @ D, **tol)
+    np.testing.assert_allclose(r["mm"], D @ X, **tol)
+    np.testing.assert_allclose(r["rev"], s @ D, **tol)
+    np.testing.assert_allclose(r["ev"], D @ (x > 0), **tol)
+    np.testing.assert_array_equal(r["dense_t"], r["dense"].T)
+    np.testing.assert_array_equal(r["other"], r["dense"].T)
+    np.testing.assert_array_equal(np.asarray(W.tocsr().todense()), r["dense"])
 
 
 def test_numba_products_all_directions():
-    W = make("normal", True, shape=(70, 90))
+    W = make("normal", True)
     D = np.asarray(W.todense(), np.float64)
     rng = np.random.default_rng(4)
-    x, y = rng.normal(size=90).astype(np.float32), rng.normal(size=70).astype(np.float32)
-    S = rng.random((70, 3)) < 0.2
+    x, y = rng.normal(size=53).astype(np.float32), rng.normal(size=37).astype(np.float32)
+    S = rng.random((37, 3)) < 0.2
     tol = dict(rtol=1e-5, atol=1e-4)
     np.testing.assert_allclose(W.dot(x, backend="numba"), D @ x, **tol)
     np.testing.assert_allclose(W.rdot(y, backend="numba"), y @ D, **tol)
@@ -149,20 +177,25 @@ def test_numba_products_all_directions():
 
 
 def test_functional_matches_classes():
-    v = jnp.asarray(np.random.default_rng(5).random(40) < 0.5)
-    for corder in (True, False):
-        for transpose in (False, True):
-            M = sc.JITCNormalR((1.0, 0.1, 0.3, 42), shape=(30, 40)) if corder else \
-                sc.JITCNormalC((1.0, 0.1, 0.3, 42), shape=(30, 40))
-            D = np.asarray(M.todense())
-            D = D.T if transpose else D
-            np.testing.assert_array_equal(
-                sc.jitn(1.0, 0.1, 0.3, 42, shape=(30, 40), transpose=transpose, corder=corder), D)
-            vec = v if not transpose else v[:30]
-            np.testing.assert_allclose(
-                sc.binary_jitnmv(1.0, 0.1, 0.3, vec, 42, shape=(30, 40), transpose=transpose,
-                                 corder=corder, backend="jax"), D @ vec, rtol=1e-5, atol=1e-5)
-    np.testing.assert_allclose(sc.jithmm(2.0, 0.3, jnp.ones((40, 2)), 1, shape=(30, 40)),
+    v = jnp.asarray(np.random.default_rng(5).random(53) < 0.5)
+    modes = [(corder, transpose) for corder in (True, False) for transpose in (False, True)]
+
+    @jax.jit
+    def functional(v):
+        return [(sc.jitn(0.5, 2.0, 0.2, 7, shape=(37, 53), transpose=t, corder=c),
+                 sc.binary_jitnmv(0.5, 2.0, 0.2, v[:37] if t else v, 7, shape=(37, 53),
+                                  transpose=t, corder=c, backend="jax")) for c, t in modes]
+
+    for (corder, transpose), (dense, product) in zip(modes, functional(v)):
+        M = sc.JITCNormalR((0.5, 2.0, 0.2, 7), shape=(37, 53)) if corder else \
+            sc.JITCNormalC((0.5, 2.0, 0.2, 7), shape=(37, 53))
+        D = np.asarray(M.todense())
+        D = D.T if transpose else D
+        np.testing.assert_array_equal(dense, D)
+        vec = v if not transpose else v[:37]
+        np.testing.assert_allclose(product, D @ vec, rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(sc.jithmm(2.0, 0.3, jnp.ones((40, 2)), 1, shape=(30, 40),
+                                         backend="jax"),
                                np.asarray(sc.jith(2.0, 0.3, 1, shape=(30, 40))) @ np.ones((40, 2)),
                                rtol=1e-5)
     np.testing.assert_allclose(sc.jitumv(0., 1., 0.3, jnp.ones(40), 1, shape=(30, 40),
@@ -197,7 +230,7 @@ def test_float64(x64):
         x = np.random.default_rng(0).normal(size=30)
         for backend in ("jax", "numba"):
             np.testing.assert_allclose(W.dot(jnp.asarray(x), backend=backend), D @ x, rtol=1e-12)
-        np.testing.assert_array_equal(np.asarray(W.dot(jnp.eye(30), backend="numba")), D)
+        np.testing.assert_array_equal(numba_columns(W), D)
 
 
 # -- differentiation and vmap ---------------------------------------------------------------
@@ -215,19 +248,25 @@ def test_gradients(corder):
 
     args = (jnp.float32(0.3), jnp.float32(1.2), jnp.float32(0.4), x)
     for jac in (jax.jacfwd, jax.jacrev):
-        for argnum in (0, 1, 3):
-            np.testing.assert_allclose(jac(f, argnum)(*args), jac(g, argnum)(*args),
-                                       rtol=1e-4, atol=1e-5)
-    assert float(jax.grad(lambda p: f(args[0], args[1], p, x).sum())(args[2])) == 0.0
-    # the matrix as a pytree argument; transposed products
+        got_want = jax.jit(lambda *a: (jac(f, (0, 1, 3))(*a), jac(g, (0, 1, 3))(*a)))(*args)
+        for got, want in zip(*got_want):
+            np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+    # zero gradient in prob; the matrix as a pytree argument; transposed products
     W = cls((0.3, 1.2, 0.4, 9), shape=(15, 25))
     y = jnp.ones(15)
-    gW = jax.grad(lambda M: (y @ M).sum(), allow_int=True)(W)
-    D = np.asarray(W.todense())
+
+    @jax.jit
+    def rest(M):
+        g_prob = jax.grad(lambda p: f(args[0], args[1], p, x).sum())(args[2])
+        gW = jax.grad(lambda M: (y @ M).sum(), allow_int=True)(M)
+        return g_prob, gW.w_loc, gW.w_scale, M.todense()
+
+    g_prob, g_loc, g_scale, D = map(np.asarray, rest(W))
+    assert float(g_prob) == 0.0
     mask = D != 0
     z = (D - 0.3) / 1.2
-    np.testing.assert_allclose(gW.w_loc, mask.sum(), rtol=1e-5)
-    np.testing.assert_allclose(gW.w_scale, z[mask].sum(), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(g_loc, mask.sum(), rtol=1e-5)
+    np.testing.assert_allclose(g_scale, z[mask].sum(), rtol=1e-4, atol=1e-4)
 
 
 def test_gradients_numba_and_uniform_homo():
@@ -239,11 +278,12 @@ def test_gradients_numba_and_uniform_homo():
     def g(lo, hi, v):
         return (sc.jitu(lo, hi, 0.4, 3, shape=(15, 25)) @ v).sum()
 
-    for argnum in (0, 1, 2):
-        np.testing.assert_allclose(jax.grad(f, argnum)(-1., 2., x), jax.grad(g, argnum)(-1., 2., x),
-                                   rtol=1e-4, atol=1e-4)
+    got_want = jax.jit(lambda *a: (jax.grad(f, (0, 1, 2))(*a), jax.grad(g, (0, 1, 2))(*a)))(
+        -1., 2., x)
+    for got, want in zip(*got_want):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
     h = lambda w, v: sc.jithmv(w, 0.4, v, 3, shape=(15, 25), backend="jax")
-    np.testing.assert_allclose(jax.jacrev(h, (0, 1))(2.0, x)[1],
+    np.testing.assert_allclose(jax.jit(jax.jacrev(h, (0, 1)))(2.0, x)[1],
                                np.asarray(sc.jith(2.0, 0.4, 3, shape=(15, 25))), rtol=1e-6)
 
 
@@ -252,35 +292,45 @@ def test_vmap():
     D = np.asarray(W.todense())
     X = jnp.asarray(np.random.default_rng(8).normal(size=(4, 30)), jnp.float32)
     tol = dict(rtol=1e-5, atol=1e-4)
-    np.testing.assert_allclose(jax.vmap(lambda v: W.dot(v, backend="jax"))(X), X @ D.T, **tol)
-    np.testing.assert_allclose(jax.vmap(lambda v: W.dot(v, backend="jax"), in_axes=1)(X.T),
-                               X @ D.T, **tol)
     X3 = X.reshape(2, 2, 30)
-    nested = jax.vmap(jax.vmap(lambda v: W.dot(v, backend="jax")))(X3)
+    seeds = jnp.arange(3, dtype=jnp.uint32)
+
+    @jax.jit
+    def mapped(W, X, X3, seeds):
+        f = lambda v: W.dot(v, backend="jax")
+        # batched seeds fall back to the vmapped reference
+        by_seed = jax.vmap(lambda s: sc.JITCHomoR((1.0, 0.2, s), shape=(20, 30)).dot(
+            jnp.ones(30), backend="jax"))(seeds)
+        return jax.vmap(f)(X), jax.vmap(f, in_axes=1)(X.T), jax.vmap(jax.vmap(f))(X3), by_seed
+
+    rows, cols, nested, out = mapped(W, X, X3, seeds)
+    np.testing.assert_allclose(rows, X @ D.T, **tol)
+    np.testing.assert_allclose(cols, X @ D.T, **tol)
     np.testing.assert_allclose(nested, (X3 @ D.T), **tol)
     jaxpr = str(jax.make_jaxpr(jax.vmap(lambda v: W.dot(v, backend="jax")))(X))
     assert "jitcmm" in jaxpr and "while" not in jaxpr.split("jitcmm")[0][-20:]
-    # batched seeds fall back to the vmapped reference
-    seeds = jnp.arange(3, dtype=jnp.uint32)
-    out = jax.vmap(lambda s: sc.JITCHomoR((1.0, 0.2, s), shape=(20, 30)).dot(
-        jnp.ones(30), backend="jax"))(seeds)
     for i in range(3):
         np.testing.assert_allclose(out[i], np.asarray(sc.jith(1.0, 0.2, i, shape=(20, 30))).sum(1))
 
 
 # -- operators and units --------------------------------------------------------------------
 
+@jax.jit
+def _operators(W):
+    return [M.todense() for M in (W, -W, W * 2.5, -3.0 * W, W / 4.0, W + W)]
+
+
 @pytest.mark.parametrize("dist", ["homo", "normal", "uniform"])
 def test_linear_operators(dist):
     W = make(dist, True)
-    D = np.asarray(W.todense())
-    np.testing.assert_array_equal(np.asarray((-W).todense()), -D)
+    D, neg, times, rtimes, div, add = map(np.asarray, _operators(W))
+    np.testing.assert_array_equal(neg, -D)
     # scaling the parameters rounds differently from scaling each entry: ~1 ulp
     tol = dict(rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(np.asarray((W * 2.5).todense()), D * 2.5, **tol)
-    np.testing.assert_allclose(np.asarray((-3.0 * W).todense()), -3.0 * D, **tol)
-    np.testing.assert_allclose(np.asarray((W / 4.0).todense()), D / 4.0, **tol)
-    np.testing.assert_allclose(np.asarray((W + W).todense()), 2 * D, **tol)
+    np.testing.assert_allclose(times, D * 2.5, **tol)
+    np.testing.assert_allclose(rtimes, -3.0 * D, **tol)
+    np.testing.assert_allclose(div, D / 4.0, **tol)
+    np.testing.assert_allclose(add, 2 * D, **tol)
     with pytest.raises(TypeError, match="todense"):
         abs(W)
 

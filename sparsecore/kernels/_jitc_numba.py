@@ -41,7 +41,7 @@ _ZTAB = P.normal_table().astype(np.uint64)
 _MAX_LINE = P.MAX_LINE
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def _fmix(x):
     x = x ^ (x >> _S16)
     x = (x * _M1) & _M32
@@ -50,7 +50,7 @@ def _fmix(x):
     return x ^ (x >> _S16)
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def _line_keys(skey, line):
     ln = np.uint64(line)
     k1 = _fmix(skey ^ ((ln * _G1) & _M32))
@@ -58,7 +58,7 @@ def _line_keys(skey, line):
     return k1, k2
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def _neg_log2_fixed(v):
     """log2(2**32 / v) in Q6.26 for an odd 32-bit ``v`` held in a uint64."""
     nlz = np.uint64(leading_zeros(np.uint32(v)))
@@ -71,7 +71,7 @@ def _neg_log2_fixed(v):
     return ((nlz + _ONE) << np.uint64(26)) - (lg >> np.uint64(4))
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def _gap(h, cf):
     lfix = _neg_log2_fixed(h | _ONE)
     g = np.float32(np.int64(lfix)) * cf
@@ -80,7 +80,7 @@ def _gap(h, cf):
     return np.int64(_MAX_LINE)
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def _z(h, dist):
     if dist == 1:
         return np.float32(np.int64(h >> np.uint64(8))) * np.float32(2.0 ** -24)
@@ -96,7 +96,7 @@ def _z(h, dist):
     return mag
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def _weight(inner, k2, loc, scale, dist):
     if dist == 0:
         return loc
@@ -107,7 +107,7 @@ def _weight(inner, k2, loc, scale, dist):
 _B = 16
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def _fill(k1, k2, cnt, c, gaps, wts, loc, scale, dist):
     """Steps (1 + gap) and weights of the next ``_B`` entries of a line (no dependencies)."""
     for t in range(_B):
