@@ -152,6 +152,9 @@ class Impl:
     fits:
         ``HostCSR -> bool``; False skips the implementation for that matrix (e.g.
         a dense matrix that would not fit in memory).
+    exact:
+        False for an implementation that computes with its own random matrix of the
+        same density (brainevent's generated connectivity): checked for shape only.
     note:
         One line printed under the tables.
     short:
@@ -166,6 +169,7 @@ class Impl:
     fits: Callable[[HostCSR], bool] = lambda csr: True
     note: str = ""
     short: str = ""
+    exact: bool = True  # False: a different matrix of the same density (not checked)
 
     def __post_init__(self):
         self.short = self.short or self.name
@@ -693,3 +697,103 @@ def describe_machine() -> str:
     if load > 0.5 * (os.cpu_count() or 1):
         line += "\nWARNING: the machine is busy with other processes; timings will be noisy"
     return line
+
+
+# --------------------------------------------------------------------------------------
+# Generated ("JIT") connectivity: sparsecore's JITC matrices and brainevent's
+# --------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class JITCParams:
+    """A homogeneous generated matrix: ``weight`` on each entry present with ``prob``."""
+
+    weight: float
+    prob: float
+    seed: int
+
+
+def jitc_csr(n_pre: int, n_post: int, params: JITCParams) -> HostCSR:
+    """sparsecore's ``JITCHomoR`` of these parameters, stored (the same matrix as CSR)."""
+    import sparsecore as sc
+
+    W = sc.JITCHomoR((params.weight, params.prob, params.seed), shape=(n_pre, n_post))
+    C = W.tocsr()
+    return HostCSR(np.asarray(C.data, np.float32), np.asarray(C.indices, np.int32),
+                   np.asarray(C.indptr, np.int32), (n_pre, n_post))
+
+
+def _sparsecore_jitc_impl(params: JITCParams, backend: Optional[str]) -> Impl:
+    import sparsecore as sc
+
+    try:
+        sc.JITCHomoR, sc.jithmv, sc.binary_jithmv  # noqa: B018
+    except AttributeError as exc:
+        raise ImportError(f"sparsecore is incomplete: {exc}") from None
+
+    def build(csr: HostCSR):
+        return sc.JITCHomoR((params.weight, params.prob, params.seed), shape=csr.shape)
+
+    if backend is None:
+        def matvec(W, v):
+            return W @ v
+
+        def events(W, s):
+            return s @ W
+    else:
+        def matvec(W, v):
+            return sc.jithmv(W.weight, params.prob, v, W.seed, shape=W.shape,
+                             backend=backend)
+
+        def events(W, s):
+            return sc.binary_jithmv(W.weight, params.prob, s, W.seed, shape=W.shape,
+                                    transpose=True, backend=backend)
+
+    suffix = "" if backend is None else f"[{backend}]"
+    label = f"sparsecore JITCHomoR{suffix}"
+    return Impl(label, build, matvec, events, short=f"sc JITC{suffix}",
+                note=f"{label}: regenerated in every product (the same matrix as the CSR "
+                     "rows); spikes @ W visits active rows only")
+
+
+def _brainevent_jitc_impl(params: JITCParams, corder: bool) -> Impl:
+    import brainevent
+
+    def build(csr: HostCSR):
+        # brainevent's functional API stores nothing; an empty array carries the shape
+        # through jit as a static attribute
+        return np.zeros(csr.shape + (0,), np.float32)
+
+    def matvec(shape_carrier, v):
+        return brainevent.jitsmv(params.weight, params.prob, v, params.seed,
+                                 shape=shape_carrier.shape[:2], corder=corder)
+
+    def events(shape_carrier, s):
+        return brainevent.binary_jitsmv(params.weight, params.prob, s, params.seed,
+                                        shape=shape_carrier.shape[:2], transpose=True,
+                                        corder=corder)
+
+    name = f"brainevent JITCHomoR(corder={corder})"
+    return Impl(name, build, matvec, events, short=f"be JITC c={'T' if corder else 'F'}",
+                exact=False,
+                note=f"{name}: jitsmv / binary_jitsmv(transpose=True); its own random "
+                     "matrix of the same density (results not compared entry for entry)")
+
+
+def jitc_implementations(params: JITCParams, backends: Sequence[Optional[str]] = (None,), *,
+                         skip: Sequence[str] = ()) -> list[Impl]:
+    """sparsecore's ``JITCHomoR`` (one per backend) and brainevent's generated products
+    (both ``corder`` settings) for the matrix of ``params``."""
+    makers: list[tuple[str, Callable[[], Impl]]] = [
+        ("sparsecore JITC", (lambda b=b: _sparsecore_jitc_impl(params, b))) for b in backends]
+    makers += [("brainevent JITC", (lambda c=c: _brainevent_jitc_impl(params, c)))
+               for c in (True, False)]
+    out = []
+    for name, make in makers:
+        if any(name.startswith(p) for p in skip):
+            continue
+        try:
+            out.append(make())
+        except ImportError as exc:
+            print(f"[skip] {name}: not available ({exc})")
+    return out

@@ -39,6 +39,11 @@ The fixed-number case (n=10k, 80/row) also times sparsecore's FixedPostNumConn a
 FixedPreNumConn (the transposed buffers, products in the other kernel direction)
 against brainevent's classes of the same names and CSR, with a ratio table at the end.
 
+The generated case (n=10k, JITC p=1%) times sparsecore's ``JITCHomoR`` (regenerated in
+every product) against brainevent's generated products (``jitsmv`` / ``binary_jitsmv``,
+its own random matrix of the same density, both ``corder``) and against every CSR row
+on the same matrix stored (``W.tocsr()``), with a ns-per-synapse and ratio table.
+
 (d) plasticity (:func:`bench_plasticity`, adapters in ``_peers.plasticity_implementations``):
 on-pre and on-post CSR weight updates (``update_csr_on_binary_pre/_post``, n=10k, 1%
 connectivity, 1% spiking, bounds [0, 1]) inside a jitted ``fori_loop`` that carries the
@@ -70,6 +75,8 @@ import _peers  # noqa: E402
 from _peers import HostCSR, Impl, fixed_fanout, fmt_time, format_table  # noqa: E402
 
 N_INPUTS = 8  # distinct input vectors cycled through inside the timing loop
+JITC_PARAMS = _peers.JITCParams(weight=0.5, prob=0.01, seed=1)
+JITC_LABEL = "n=10k, JITC p=1% (generated)"
 FIRING_FRACTIONS = (0.001, 0.01, 0.1)
 
 
@@ -84,11 +91,15 @@ class MatrixCase:
 
     ``fixed``: every row has the same number of entries, and the fixed-number formats
     (``_peers.fixed_num_implementations``) are timed on it too.
+    ``jitc``: the matrix is sparsecore's generated ``JITCHomoR`` of :data:`JITC_PARAMS`
+    (stored as CSR for the CSR rows), and the generated formats
+    (``_peers.jitc_implementations``) are timed on it too.
     """
 
     label: str
     build: Callable[[np.random.Generator], HostCSR]
     fixed: bool = False
+    jitc: bool = False
 
 
 @dataclasses.dataclass
@@ -113,6 +124,9 @@ def matrix_cases(quick: bool) -> list[MatrixCase]:
     # Issue 4's case: FixedPostNumConn / FixedPreNumConn vs brainevent's and vs CSR.
     cases.append(MatrixCase("n=10k, 80/row (fixed)",
                             lambda rng: fixed_fanout(10_000, 10_000, 80, rng), fixed=True))
+    # Issue 5's case: generated connectivity (JITCHomoR) vs brainevent's and vs CSR.
+    cases.append(MatrixCase(JITC_LABEL, lambda rng: _peers.jitc_csr(10_000, 10_000, JITC_PARAMS),
+                            jitc=True))
     if not quick:
         cases.append(MatrixCase("n=100k, 100/row",
                                 lambda rng: fixed_fanout(100_000, 100_000, 100, rng)))
@@ -207,8 +221,11 @@ class Result:
     kind: str = ""
 
 
-def check(impl: Impl, kind: str, operand: Any, x: np.ndarray, expected: np.ndarray) -> str:
-    """'' if ``impl`` computes ``expected`` (float32 tolerance), else a message."""
+def check(impl: Impl, kind: str, operand: Any, x: np.ndarray,
+          expected: Optional[np.ndarray]) -> str:
+    """'' if ``impl`` computes ``expected`` (float32 tolerance), else a message;
+    ``expected=None`` (an inexact implementation, whose operand has the matrix's shape)
+    checks the shape only."""
     fn = _impl_fn(impl, kind)
     if impl.host:
         got = fn(operand, x)
@@ -218,6 +235,9 @@ def check(impl: Impl, kind: str, operand: Any, x: np.ndarray, expected: np.ndarr
 
         got = jax.jit(fn)(operand, jnp.asarray(x))
     got = np.asarray(got, dtype=np.float64)
+    if expected is None:  # another matrix of the same density: shape only
+        n = operand.shape[0] if kind == "matvec" else operand.shape[1]
+        return "" if got.shape == (n,) else f"wrong shape {got.shape}"
     if got.shape != expected.shape:
         return f"wrong shape {got.shape}, expected {expected.shape}"
     scale = max(1.0, float(np.abs(expected).max()))
@@ -254,7 +274,7 @@ def bench_matrix(case: MatrixCase, impls: list[Impl], rng: np.random.Generator,
                 continue
             operand = operands[impl.name]
             try:
-                err = check(impl, op.kind, operand, xs[0], expected)
+                err = check(impl, op.kind, operand, xs[0], expected if impl.exact else None)
                 if err:
                     raise AssertionError(err)
                 sec, iters = _peers.time_loop(
@@ -567,6 +587,38 @@ def print_fixed_ratios(results: list[Result], fixed_impls: list[Impl],
     print(format_table(heads, rows))
 
 
+def print_jitc_ratios(results: list[Result], jitc_impls: list[Impl], csr_name: str) -> None:
+    """On the generated matrix: ns per synapse (per generated synapse for float products,
+    per synapse of an active row for events) and sparsecore JITC / brainevent JITC and
+    sparsecore JITC / sparsecore CSR of the same matrix."""
+    names = [i.name for i in jitc_impls]
+    ours = next((n for n in names if n.startswith("sparsecore")), None)
+    rows_in = [r for r in results if r.matrix == JITC_LABEL]
+    if not ours or not rows_in:
+        return
+    by = {(r.op, r.impl): r.seconds for r in rows_in}
+    n = 10_000
+    synapses = n * n * JITC_PARAMS.prob
+    others = [m for m in names if m != ours] + [csr_name]
+    rows = []
+    for op in dict.fromkeys(r.op for r in rows_in):
+        frac = next(r.x for r in rows_in if r.op == op) or 1.0
+        row = [op]
+        for name in [ours] + others:
+            sec = by.get((op, name))
+            row.append(f"{sec / (synapses * frac) * 1e9:.2f}" if sec else "-")
+        for name in others:
+            a, b = by.get((op, ours)), by.get((op, name))
+            row.append(f"{a / b:.2f}x" if a and b else "-")
+        rows.append(row)
+    short = {i.name: i.short for i in jitc_impls}
+    heads = (["op"] + [f"ns/syn {short.get(m, 'sc CSR')}" for m in [ours] + others]
+             + [f"sc JITC / {short.get(m, 'sc CSR')}" for m in others])
+    print(f"\nGenerated connectivity ({JITC_LABEL}): ns per synapse and time ratios "
+          "(< 1: sparsecore JITC is faster; issue 5 target: float <= 5 ns/synapse)")
+    print(format_table(heads, rows))
+
+
 def print_plasticity_ratios(results: list[Result],
                             impls: list[_peers.UpdateImpl]) -> None:
     """sparsecore / brainevent on the plasticity rows (issue 6 target: <= 0.6x for the
@@ -653,19 +705,21 @@ def main(argv: Optional[list[str]] = None) -> None:
     if not impls[0].name.startswith("sparsecore"):
         print(f"WARNING: sparsecore unavailable; ratios are relative to {impls[0].name}")
     fixed_impls = _peers.fixed_num_implementations((args.backend,), skip=args.skip)
+    jitc_impls = _peers.jitc_implementations(JITC_PARAMS, (args.backend,), skip=args.skip)
     rng = np.random.default_rng(args.seed)
     results = []
     for case in matrix_cases(args.quick):
-        results += bench_matrix(case, impls + (fixed_impls if case.fixed else []), rng,
-                                target_s, repeats)
+        results += bench_matrix(case, impls + (fixed_impls if case.fixed else [])
+                                + (jitc_impls if case.jitc else []), rng, target_s, repeats)
     plasticity_impls = _peers.plasticity_implementations((args.backend,), skip=args.skip)
     if plasticity_impls:
         results += bench_plasticity(plasticity_impls, rng, target_s, repeats)
     results += bench_overhead(impls, steps, repeats)
-    print_tables(results, impls + fixed_impls)
+    print_tables(results, impls + fixed_impls + jitc_impls)
     print_fixed_ratios(results, fixed_impls, impls[0].name)
+    print_jitc_ratios(results, jitc_impls, impls[0].name)
     print_plasticity_ratios(results, plasticity_impls)
-    plot(results, impls + fixed_impls, args.plot)
+    plot(results, impls + fixed_impls + jitc_impls, args.plot)
     print(f"total time {time.perf_counter() - t_start:.0f} s")
 
 
