@@ -713,14 +713,26 @@ class JITCParams:
     seed: int
 
 
-def jitc_csr(n_pre: int, n_post: int, params: JITCParams) -> HostCSR:
+@dataclasses.dataclass(frozen=True)
+class GeneratedCSR(HostCSR):
+    """A :class:`HostCSR` that is sparsecore's ``JITCHomoR`` of ``params``, stored: the
+    generated implementations build from ``params``, the others from the arrays."""
+
+    params: Optional[JITCParams] = None
+
+
+def jitc_csr(n_pre: int, n_post: int, params: JITCParams) -> GeneratedCSR:
     """sparsecore's ``JITCHomoR`` of these parameters, stored (the same matrix as CSR)."""
     import sparsecore as sc
 
     W = sc.JITCHomoR((params.weight, params.prob, params.seed), shape=(n_pre, n_post))
     C = W.tocsr()
-    return HostCSR(np.asarray(C.data, np.float32), np.asarray(C.indices, np.int32),
-                   np.asarray(C.indptr, np.int32), (n_pre, n_post))
+    return GeneratedCSR(np.asarray(C.data, np.float32), np.asarray(C.indices, np.int32),
+                        np.asarray(C.indptr, np.int32), (n_pre, n_post), params)
+
+
+def _params_of(csr: HostCSR, default: JITCParams) -> JITCParams:
+    return getattr(csr, "params", None) or default
 
 
 def _sparsecore_jitc_impl(params: JITCParams, backend: Optional[str]) -> Impl:
@@ -732,7 +744,8 @@ def _sparsecore_jitc_impl(params: JITCParams, backend: Optional[str]) -> Impl:
         raise ImportError(f"sparsecore is incomplete: {exc}") from None
 
     def build(csr: HostCSR):
-        return sc.JITCHomoR((params.weight, params.prob, params.seed), shape=csr.shape)
+        q = _params_of(csr, params)
+        return sc.JITCHomoR((q.weight, q.prob, q.seed), shape=csr.shape)
 
     if backend is None:
         def matvec(W, v):
@@ -742,11 +755,10 @@ def _sparsecore_jitc_impl(params: JITCParams, backend: Optional[str]) -> Impl:
             return s @ W
     else:
         def matvec(W, v):
-            return sc.jithmv(W.weight, params.prob, v, W.seed, shape=W.shape,
-                             backend=backend)
+            return sc.jithmv(W.weight, W.prob, v, W.seed, shape=W.shape, backend=backend)
 
         def events(W, s):
-            return sc.binary_jithmv(W.weight, params.prob, s, W.seed, shape=W.shape,
+            return sc.binary_jithmv(W.weight, W.prob, s, W.seed, shape=W.shape,
                                     transpose=True, backend=backend)
 
     suffix = "" if backend is None else f"[{backend}]"
@@ -760,20 +772,22 @@ def _brainevent_jitc_impl(params: JITCParams, corder: bool) -> Impl:
     import brainevent
 
     def build(csr: HostCSR):
-        # brainevent's functional API stores nothing; an empty array carries the shape
-        # through jit as a static attribute
-        return np.zeros(csr.shape + (0,), np.float32)
+        # brainevent's functional API stores nothing: weight and seed as leaves, an
+        # empty array whose shape carries the matrix's through jit (prob: ``params``)
+        q = _params_of(csr, params)
+        return dict(weight=np.float32(q.weight), seed=np.uint32(q.seed),
+                    shape=np.zeros(csr.shape + (0,), np.float32))
 
-    def matvec(shape_carrier, v):
-        return brainevent.jitsmv(params.weight, params.prob, v, params.seed,
-                                 shape=shape_carrier.shape[:2], corder=corder)
+    def matvec(op, v):
+        return brainevent.jitsmv(op["weight"], params.prob, v, op["seed"],
+                                 shape=op["shape"].shape[:2], corder=corder)
 
-    def events(shape_carrier, s):
-        return brainevent.binary_jitsmv(params.weight, params.prob, s, params.seed,
-                                        shape=shape_carrier.shape[:2], transpose=True,
+    def events(op, s):
+        return brainevent.binary_jitsmv(op["weight"], params.prob, s, op["seed"],
+                                        shape=op["shape"].shape[:2], transpose=True,
                                         corder=corder)
 
-    name = f"brainevent JITCHomoR(corder={corder})"
+    name = f"brainevent jitsmv(corder={corder})"
     return Impl(name, build, matvec, events, short=f"be JITC c={'T' if corder else 'F'}",
                 exact=False,
                 note=f"{name}: jitsmv / binary_jitsmv(transpose=True); its own random "

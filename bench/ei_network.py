@@ -24,6 +24,12 @@ Run (from the repository root)::
     python bench/ei_network.py --compare            # same network through the peers
     python bench/ei_network.py --scale 4 --duration 200 --compare --skip dense
     python bench/ei_network.py --conn fixed --compare   # FixedPostNumConn, vs peers
+    python bench/ei_network.py --conn jitc --compare    # generated (JITCHomoR), vs peers
+
+With ``--conn jitc`` the connectivity is generated (``JITCHomoR``, prob = 80 / N, the
+same weights): a different random graph from the CSR one, so the spike count differs.
+The CSR rows run the same generated matrices stored; brainevent's generated product
+draws its own matrix of the same density (its spike trains differ).
 
 ``--compare`` runs the *same* connectivity and initial state through every available
 implementation (sparsecore with both backends, brainevent, jax.experimental.sparse
@@ -123,6 +129,27 @@ def csr_connectivity(p: COBAParams, n: int, n_exc: int, rng: np.random.Generator
     return rows(0, n_exc, p.w_e), rows(n_exc, n, p.w_i)
 
 
+def jitc_connectivity(p: COBAParams, n: int, n_exc: int, rng: np.random.Generator,
+                      homogeneous: bool) -> tuple[HostCSR, HostCSR]:
+    """Generated connectivity: sparsecore's ``JITCHomoR`` with ``prob = fan_out / n``
+    (each pair connected independently, self connections possible, so the fan-out is
+    Binomial(n, prob) with mean ``fan_out``), one seed per projection drawn from ``rng``.
+
+    Returned as :class:`_peers.GeneratedCSR` (the same matrices stored): the generated
+    implementations build from the parameters, the CSR peers from the arrays, so they
+    all run the very same network.
+    """
+    prob = p.fan_out / n
+    seed_e, seed_i = (int(s) for s in rng.integers(0, 2**31 - 1, size=2))
+    out = []
+    for lo, hi, w, seed in ((0, n_exc, p.w_e, seed_e), (n_exc, n, p.w_i, seed_i)):
+        csr = _peers.jitc_csr(hi - lo, n, _peers.JITCParams(w, prob, seed))
+        if homogeneous:
+            csr = dataclasses.replace(csr, data=np.full(1, w, np.float32))
+        out.append(csr)
+    return out[0], out[1]
+
+
 # --conn choices: name -> builder(params, n, n_exc, rng, homogeneous) -> (W_E, W_I).
 # Other formats (fixed-number, generated JITC connectivity) plug in here; an
 # implementation adapter then decides how to build its operand from the HostCSR (or
@@ -132,6 +159,9 @@ CONNECTIVITY: dict[str, Callable[..., tuple[HostCSR, HostCSR]]] = {
     # The same fixed fan-out connectivity, run through FixedPostNumConn (and
     # brainevent's FixedPostNumConn with --compare); see fixed_num_impls.
     "fixed": csr_connectivity,
+    # Generated connectivity (JITCHomoR, and brainevent's jitsmv with --compare, which
+    # draws its own matrix of the same density); see jitc_impls.
+    "jitc": jitc_connectivity,
 }
 
 
@@ -141,6 +171,14 @@ def fixed_num_impls(conn: str, backends, skip=()) -> list[Impl]:
     if conn != "fixed":
         return []
     return _peers.fixed_num_implementations(backends, include_pre=False, skip=skip)
+
+
+def jitc_impls(conn: str, net: "Network", backends, skip=()) -> list[Impl]:
+    """Implementations of generated connectivity for ``--conn jitc`` (first in the list,
+    so sparsecore JITCHomoR becomes the reference); none otherwise."""
+    if conn != "jitc":
+        return []
+    return _peers.jitc_implementations(net.w_exc.params, backends, skip=skip)
 
 
 def build_network(p: COBAParams, scale: float, seed: int, conn: str,
@@ -320,8 +358,9 @@ def main(argv: Optional[list[str]] = None) -> None:
     net = build_network(p, args.scale, args.seed, args.conn, args.homo)
     build_s = time.perf_counter() - t0
 
+    fan = f"{p.fan_out} per neuron" + (" on average" if args.conn == "jitc" else "")
     print(f"COBA E/I network: {net.n} neurons ({net.n_exc} E, {net.n_inh} I), "
-          f"{net.n_synapses} synapses ({p.fan_out} per neuron), conn={args.conn}, "
+          f"{net.n_synapses} synapses ({fan}), conn={args.conn}, "
           f"weights={'homogeneous' if args.homo else 'per-synapse'}")
     print(f"{args.duration:g} ms at dt={p.dt} ms = {n_steps} steps; connectivity built "
           f"in {build_s:.2f} s (seed {args.seed})")
@@ -334,6 +373,7 @@ def main(argv: Optional[list[str]] = None) -> None:
         impls = _peers.implementations((args.backend,), include_host=False,
                                        skip=["brainevent", "jax.sparse", "dense"])
         impls = fixed_num_impls(args.conn, (args.backend,), skip=["brainevent"]) + impls
+        impls = jitc_impls(args.conn, net, (args.backend,), skip=["brainevent"]) + impls
         if not impls:
             sys.exit("sparsecore is not available")
         res = run_impl(p, net, impls[0], n_steps, args.repeats)
@@ -345,6 +385,7 @@ def main(argv: Optional[list[str]] = None) -> None:
                                    dense_max_bytes=args.dense_max_mb * 2**20,
                                    skip=args.skip)
     impls = fixed_num_impls(args.conn, (args.backend, other), skip=args.skip) + impls
+    impls = jitc_impls(args.conn, net, (args.backend, other), skip=args.skip) + impls
     results = []
     for impl in impls:
         if not impl.fits(net.w_exc):
