@@ -55,23 +55,6 @@ def test_golden_values():
     assert np.nonzero(H)[1].tolist() == [1, 2, 7, 8, 9, 11, 12, 6, 9, 10, 12, 15]
 
 
-@pytest.mark.parametrize("dist,corder", ALL)
-def test_backends_bit_identical(dist, corder):
-    """numba and the pure-JAX reference generate the same structure and weights, bit for bit."""
-    W = make(dist, corder)
-    D = np.asarray(W.todense())
-    # matvec kernels (eager) for every distribution, both directions
-    np.testing.assert_array_equal(numba_columns(W), D)
-    np.testing.assert_array_equal(numba_columns(W.T), D.T)
-    if dist == "normal":  # matrix kernels: the generator is shared, one distribution suffices
-        D2, numba_mm, jax_mm, numba_t = map(np.asarray, _bit_products(
-            W, jnp.eye(53, dtype=jnp.float32), jnp.eye(37, dtype=jnp.float32)))
-        np.testing.assert_array_equal(D2, D)
-        np.testing.assert_array_equal(numba_mm, D)
-        np.testing.assert_array_equal(jax_mm, D)
-        np.testing.assert_array_equal(numba_t, D.T)
-
-
 def test_prefix_stable_and_batch_independent():
     W = make("normal", True, shape=(20, 30))
     X = jnp.asarray(np.random.default_rng(0).normal(size=(30, 4)), jnp.float32)
@@ -142,6 +125,8 @@ def test_weight_moments(dist):
 
 @pytest.mark.parametrize("dist,corder", ALL)
 def test_products_match_dense(dist, corder):
+    """Every product, todense, tocsr and the C twin see one matrix; numba and the pure-JAX
+    reference generate the same structure and weights, bit for bit."""
     W = make(dist, corder)
     rng = np.random.default_rng(3)
     x, y = rng.normal(size=53).astype(np.float32), rng.normal(size=37).astype(np.float32)
@@ -160,6 +145,16 @@ def test_products_match_dense(dist, corder):
     np.testing.assert_array_equal(r["dense_t"], r["dense"].T)
     np.testing.assert_array_equal(r["other"], r["dense"].T)
     np.testing.assert_array_equal(np.asarray(W.tocsr().todense()), r["dense"])
+    # bit identity: matvec kernels (eager) for every distribution, both directions
+    np.testing.assert_array_equal(numba_columns(W), r["dense"])
+    np.testing.assert_array_equal(numba_columns(W.T), r["dense"].T)
+    if dist == "normal":  # matrix kernels: the generator is shared, one distribution suffices
+        D2, numba_mm, jax_mm, numba_t = map(np.asarray, _bit_products(
+            W, jnp.eye(53, dtype=jnp.float32), jnp.eye(37, dtype=jnp.float32)))
+        np.testing.assert_array_equal(D2, r["dense"])
+        np.testing.assert_array_equal(numba_mm, r["dense"])
+        np.testing.assert_array_equal(jax_mm, r["dense"])
+        np.testing.assert_array_equal(numba_t, r["dense"].T)
 
 
 def test_numba_products_all_directions():
@@ -194,14 +189,17 @@ def test_functional_matches_classes():
         np.testing.assert_array_equal(dense, D)
         vec = v if not transpose else v[:37]
         np.testing.assert_allclose(product, D @ vec, rtol=1e-5, atol=1e-4)
-    np.testing.assert_allclose(sc.jithmm(2.0, 0.3, jnp.ones((40, 2)), 1, shape=(30, 40),
-                                         backend="jax"),
-                               np.asarray(sc.jith(2.0, 0.3, 1, shape=(30, 40))) @ np.ones((40, 2)),
-                               rtol=1e-5)
-    np.testing.assert_allclose(sc.jitumv(0., 1., 0.3, jnp.ones(40), 1, shape=(30, 40),
-                                         backend="jax"),
-                               np.asarray(sc.jitu(0., 1., 0.3, 1, shape=(30, 40))).sum(1),
-                               rtol=1e-5)
+
+    @jax.jit
+    def others():
+        return (sc.jithmm(2.0, 0.3, jnp.ones((40, 2)), 1, shape=(30, 40), backend="jax"),
+                sc.jith(2.0, 0.3, 1, shape=(30, 40)),
+                sc.jitumv(0., 1., 0.3, jnp.ones(40), 1, shape=(30, 40), backend="jax"),
+                sc.jitu(0., 1., 0.3, 1, shape=(30, 40)))
+
+    hmm, hdense, umv, udense = map(np.asarray, others())
+    np.testing.assert_allclose(hmm, hdense @ np.ones((40, 2)), rtol=1e-5)
+    np.testing.assert_allclose(umv, udense.sum(1), rtol=1e-5)
 
 
 def test_degenerate():
