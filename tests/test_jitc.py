@@ -210,10 +210,12 @@ def test_degenerate():
         np.testing.assert_allclose(W.dot(jnp.ones(6), backend="numba"), D.sum(1), rtol=1e-6)
     for shape in [(0, 5), (5, 0), (0, 0)]:
         W = sc.JITCNormalR((1.0, 0.5, 0.5, 3), shape=shape)
-        assert W.todense().shape == shape
-        for backend in ("jax", "numba"):
-            assert W.dot(jnp.ones(shape[1]), backend=backend).shape == (shape[0],)
-            assert W.rdot(jnp.zeros(shape[0], bool), backend=backend).shape == (shape[1],)
+        # the reference in one jitted function per shape; numba eagerly
+        dense, mv, ev = jax.jit(lambda W: (W.todense(), W.dot(jnp.ones(shape[1]), backend="jax"),
+                                           W.rdot(jnp.zeros(shape[0], bool), backend="jax")))(W)
+        assert dense.shape == shape and mv.shape == (shape[0],) and ev.shape == (shape[1],)
+        assert W.dot(jnp.ones(shape[1]), backend="numba").shape == (shape[0],)
+        assert W.rdot(jnp.zeros(shape[0], bool), backend="numba").shape == (shape[1],)
     W = make("homo", True)
     assert (np.asarray(W.dot(jnp.zeros(53, bool), backend="jax")) == 0).all()
 
@@ -245,8 +247,9 @@ def test_gradients(corder):
         return cls((loc, scale, prob, 9), shape=(15, 25)).todense() @ v
 
     args = (jnp.float32(0.3), jnp.float32(1.2), jnp.float32(0.4), x)
-    for jac in (jax.jacfwd, jax.jacrev):
-        got_want = jax.jit(lambda *a: (jac(f, (0, 1, 3))(*a), jac(g, (0, 1, 3))(*a)))(*args)
+    both = jax.jit(lambda *a: [(jac(f, (0, 1, 3))(*a), jac(g, (0, 1, 3))(*a))
+                               for jac in (jax.jacfwd, jax.jacrev)])(*args)
+    for got_want in both:
         for got, want in zip(*got_want):
             np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
     # zero gradient in prob; the matrix as a pytree argument; transposed products
