@@ -2,9 +2,9 @@
 
     python bench/jitc.py [--n 20000] [--prob 0.01]
 
-Float matvec ``W @ x`` and event matvec ``s @ W`` (1 % active) of a row-generated
-normal-weight matrix; brainevent's ``jitnmv`` / ``binary_jitnmv`` and a stored
-CSR matrix of the same density for reference.  Single-threaded; min of 5 runs.
+Float matvec ``W @ x`` and event matvec ``s @ W`` (1 % active) of row-generated
+homogeneous, uniform and normal-weight matrices; brainevent's ``jitnmv`` /
+``binary_jitnmv`` and a stored CSR matrix of the same density for reference.  Single-threaded; min of 5 runs.
 """
 import argparse
 import time
@@ -37,6 +37,7 @@ def main():
     s = jnp.asarray(np.random.default_rng(0).random(n) < 0.01)
     rows = []
     for dist, W in (("homo", sc.JITCHomoR((0.5, p, 1), shape=(n, n))),
+                    ("uniform", sc.JITCUniformR((0.4, 0.6, p, 1), shape=(n, n))),
                     ("normal", sc.JITCNormalR((0.5, 0.1, p, 1), shape=(n, n)))):
         t = best(jax.jit(lambda M, v: M @ v), W, x)
         rows.append((f"sparsecore {dist} W @ x", t, t / syn * 1e9))
