@@ -4,7 +4,8 @@
 
 Float matvec ``W @ x`` and event matvec ``s @ W`` (1 % active) of row-generated
 homogeneous, uniform and normal-weight matrices; brainevent's ``jitnmv`` /
-``binary_jitnmv`` and a stored CSR matrix of the same density for reference.  Single-threaded; min of 5 runs.
+``binary_jitnmv`` and a stored CSR matrix of the same density for reference.
+Single-threaded; min of 5 runs.
 """
 import argparse
 import time

@@ -31,8 +31,8 @@ def numba_columns(W):
 
 @jax.jit
 def _reference_products(W, C, x, y, X, s):
-    return dict(dense=W.todense(), dense_t=W.T.todense(), other=C.todense(), mv=W.dot(x, backend="jax"),
-                rmv=W.rdot(y, backend="jax"), mm=W.dot(X, backend="jax"),
+    return dict(dense=W.todense(), dense_t=W.T.todense(), other=C.todense(),
+                mv=W.dot(x, backend="jax"), rmv=W.rdot(y, backend="jax"), mm=W.dot(X, backend="jax"),
                 rev=W.rdot(s, backend="jax"), ev=W.dot(x > 0, backend="jax"),
                 op=W @ x)
 
@@ -61,7 +61,8 @@ def test_prefix_stable_and_batch_independent():
 
     @jax.jit
     def run(X):
-        dense = [make(d, c, shape=shape).todense() for d, c in (("normal", True), ("uniform", False))
+        dense = [make(d, c, shape=shape).todense()
+                 for d, c in (("normal", True), ("uniform", False))
                  for shape in ((37, 53), (20, 30))]
         return dense, W.dot(X, backend="jax"), [W.dot(X[:, b], backend="jax") for b in range(4)]
 
