@@ -21,8 +21,8 @@ from jax.interpreters import ad, batching, mlir, xla
 
 from . import _ffi
 
-__all__ = ["declare", "resolve_backend", "reference_batcher", "product_batchers", "BACKENDS",
-           "NUMBA_DTYPES"]
+__all__ = ["declare", "declare_products", "product_batchers", "reference_batcher",
+           "resolve_backend", "BACKENDS", "NUMBA_DTYPES"]
 
 BACKENDS = (None, "numba", "jax")
 NUMBA_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -134,3 +134,32 @@ def product_batchers(get_mm: Callable[[], Primitive], reference: Callable):
         return out.reshape(out.shape[0], b, n_batch), 2
 
     return mv_rule, mm_rule
+
+
+def declare_products(mv: tuple[str, str], mm: tuple[str, str], *, abstract_eval: Callable,
+                     reference: Callable, numba_call: Callable[[str], Callable],
+                     make_rules: Callable, n_structure: int):
+    """Declare a matrix-vector / matrix-matrix pair of product primitives.
+
+    Both take ``(values, *structure, operand)``: differentiable values first,
+    ``n_structure`` non-differentiable inputs (indices, seeds, ...), the dense
+    operand last.  ``mv`` and ``mm`` are ``(primitive name, numba kernel
+    name)``; ``numba_call(kernel_name)`` builds the CPU call.
+    ``make_rules(get_prim)`` returns ``(values_jvp, operand_jvp, transpose)``
+    for the primitive ``get_prim()``.  A vmapped operand of either primitive
+    becomes columns of the matrix-matrix one (:func:`product_batchers`).
+
+    Returns
+    -------
+    tuple of Primitive
+        ``(mv_primitive, mm_primitive)``.
+    """
+    prims: dict[str, Primitive] = {}
+    batchers = product_batchers(lambda: prims[mm[0]], reference)
+    for (name, kernel_name), batch in zip((mv, mm), batchers):
+        values_jvp, operand_jvp, transpose = make_rules(lambda name=name: prims[name])
+        prims[name] = declare(name, abstract_eval=abstract_eval, reference=reference,
+                              numba_call=numba_call(kernel_name),
+                              jvps=(values_jvp,) + (None,) * n_structure + (operand_jvp,),
+                              transpose=transpose, batch=batch)
+    return prims[mv[0]], prims[mm[0]]

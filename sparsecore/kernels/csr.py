@@ -19,7 +19,7 @@ import numpy as np
 from jax.interpreters import ad
 
 from . import _ffi
-from ._primitive import declare, product_batchers
+from ._primitive import declare_products
 
 __all__ = ["csrmv_p", "csrmm_p", "csr_row_indices", "csr_product", "csr_data_cotangent"]
 
@@ -138,28 +138,13 @@ def ad_zeros(data, x, shape, transpose):
 
 
 # ---------------------------------------------------------------------------
-# batching: vmapped products become one matrix-matrix product
+# declarations (a vmapped operand becomes columns of the matrix-matrix product)
 # ---------------------------------------------------------------------------
 
-_csrmv_batch, _csrmm_batch = product_batchers(lambda: csrmm_p, _reference)
-
-
-# ---------------------------------------------------------------------------
-# declarations
-# ---------------------------------------------------------------------------
-
-def _declare(name, kernel_name, batch):
-    data_jvp, x_jvp, transpose_rule = _make_rules(lambda: _PRIMS[name])
-    prim = declare(name, abstract_eval=_abstract_eval, reference=_reference,
-                   numba_call=_numba_call(kernel_name), jvps=(data_jvp, None, None, x_jvp),
-                   transpose=transpose_rule, batch=batch)
-    _PRIMS[name] = prim
-    return prim
-
-
-_PRIMS: dict = {}
-csrmv_p = _declare("csrmv", "csrmv_kernel", _csrmv_batch)
-csrmm_p = _declare("csrmm", "csrmm_kernel", _csrmm_batch)
+csrmv_p, csrmm_p = declare_products(
+    ("csrmv", "csrmv_kernel"), ("csrmm", "csrmm_kernel"),
+    abstract_eval=_abstract_eval, reference=_reference, numba_call=_numba_call,
+    make_rules=_make_rules, n_structure=2)
 
 
 def csr_product(data, indices, indptr, x, *, shape, transpose, event, backend):

@@ -24,7 +24,7 @@ import jax.numpy as jnp
 from jax.interpreters import ad
 
 from . import _ffi
-from ._primitive import declare, product_batchers
+from ._primitive import declare_products
 
 __all__ = ["fcnmv_p", "fcnmm_p", "fcn_product", "fcn_data_cotangent"]
 
@@ -143,28 +143,13 @@ def _make_rules(prim_getter):
 
 
 # ---------------------------------------------------------------------------
-# batching: vmapped products become one matrix-matrix product
+# declarations (a vmapped operand becomes columns of the matrix-matrix product)
 # ---------------------------------------------------------------------------
 
-_fcnmv_batch, _fcnmm_batch = product_batchers(lambda: fcnmm_p, _reference)
-
-
-# ---------------------------------------------------------------------------
-# declarations
-# ---------------------------------------------------------------------------
-
-def _declare(name, kernel_name, batch):
-    data_jvp, x_jvp, transpose_rule = _make_rules(lambda: _PRIMS[name])
-    prim = declare(name, abstract_eval=_abstract_eval, reference=_reference,
-                   numba_call=_numba_call(kernel_name), jvps=(data_jvp, None, x_jvp),
-                   transpose=transpose_rule, batch=batch)
-    _PRIMS[name] = prim
-    return prim
-
-
-_PRIMS: dict = {}
-fcnmv_p = _declare("fcnmv", "fcnmv_kernel", _fcnmv_batch)
-fcnmm_p = _declare("fcnmm", "fcnmm_kernel", _fcnmm_batch)
+fcnmv_p, fcnmm_p = declare_products(
+    ("fcnmv", "fcnmv_kernel"), ("fcnmm", "fcnmm_kernel"),
+    abstract_eval=_abstract_eval, reference=_reference, numba_call=_numba_call,
+    make_rules=_make_rules, n_structure=1)
 
 
 def fcn_product(data, indices, x, *, shape, transpose, event, backend):

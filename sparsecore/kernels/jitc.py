@@ -25,7 +25,7 @@ from jax import lax
 from jax.interpreters import ad
 
 from . import _ffi, _prng
-from ._primitive import declare, product_batchers
+from ._primitive import declare_products
 
 __all__ = ["jitcmv_p", "jitcmm_p", "jitc_product", "jitc_generate", "line_geometry"]
 
@@ -214,28 +214,13 @@ def _make_rules(prim_getter):
 
 
 # ---------------------------------------------------------------------------
-# batching: vmapped products become one matrix-matrix product
+# declarations (a vmapped operand becomes columns of the matrix-matrix product)
 # ---------------------------------------------------------------------------
 
-_jitcmv_batch, _jitcmm_batch = product_batchers(lambda: jitcmm_p, _reference)
-
-
-# ---------------------------------------------------------------------------
-# declarations
-# ---------------------------------------------------------------------------
-
-def _declare(name, kernel_name, batch):
-    w_jvp, x_jvp, transpose_rule = _make_rules(lambda: _PRIMS[name])
-    prim = declare(name, abstract_eval=_abstract_eval, reference=_reference,
-                   numba_call=_numba_call(kernel_name), jvps=(w_jvp, None, None, x_jvp),
-                   transpose=transpose_rule, batch=batch)
-    _PRIMS[name] = prim
-    return prim
-
-
-_PRIMS: dict = {}
-jitcmv_p = _declare("jitcmv", "jitc_mv_kernel", _jitcmv_batch)
-jitcmm_p = _declare("jitcmm", "jitc_mm_kernel", _jitcmm_batch)
+jitcmv_p, jitcmm_p = declare_products(
+    ("jitcmv", "jitc_mv_kernel"), ("jitcmm", "jitc_mm_kernel"),
+    abstract_eval=_abstract_eval, reference=_reference, numba_call=_numba_call,
+    make_rules=_make_rules, n_structure=2)
 
 
 def jitc_product(w, cf, seed, x, *, shape, dist, corder, transpose, event, backend):
