@@ -1,15 +1,14 @@
 """sparsecore: sparse connectivity matrices for spiking neural networks in JAX."""
 from ._compressed import CSC, CSR
-from ._csr_ops import binary_csrmm, binary_csrmv, csrmm, csrmv
 from ._base import SparseMatrix
 from ._errors import BackendWarning, SparseFormatError
 from ._fixed_num import FixedPostNumConn, FixedPreNumConn
-from ._fixed_num_ops import binary_fcnmm, binary_fcnmv, fcnmm, fcnmv
 from ._jitc import (JITCC, JITCHomoC, JITCHomoR, JITCNormalC, JITCNormalR, JITCR, JITCUniformC,
                     JITCUniformR)
-from ._jitc_ops import (binary_jithmm, binary_jithmv, binary_jitnmm, binary_jitnmv, binary_jitumm,
-                        binary_jitumv, jith, jithmm, jithmv, jitn, jitnmm, jitnmv, jitu, jitumm,
-                        jitumv)
+from ._functional import (binary_csrmm, binary_csrmv, binary_fcnmm, binary_fcnmv, binary_jithmm,
+                          binary_jithmv, binary_jitnmm, binary_jitnmv, binary_jitumm,
+                          binary_jitumv, csrmm, csrmv, fcnmm, fcnmv, jith, jithmm, jithmv, jitn,
+                          jitnmm, jitnmv, jitu, jitumm, jitumv)
 from ._plasticity_ops import (csr_to_csc_index, csrmv_yw2y, update_csc_on_binary_post,
                               update_csc_on_binary_pre, update_csr_on_binary_post,
                               update_csr_on_binary_pre, update_dense_on_binary_post,

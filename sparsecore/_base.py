@@ -184,17 +184,26 @@ class SparseMatrix(u.sparse.SparseMatrix):
     def __rmatmul__(self, other):
         return self._matmul(other, reflected=True, backend=None)
 
-    def _matmul(self, other, *, reflected: bool, backend):
+    def _matmul(self, other, *, reflected: bool, backend, event=None, where=None):
+        """``self @ other`` (``other @ self`` when ``reflected``): the one product path.
+
+        Classifies the operand, splits units once, promotes dtypes, resolves
+        the backend and re-attaches ``unit(data) * unit(operand)`` (events:
+        ``unit(data)``).  ``event=None`` reads events off a bool dtype; the
+        functional API forces ``True`` (entries > 0 are events) or ``False``
+        (a bool operand is cast to the values' dtype).  ``where`` names the
+        caller in error messages.
+        """
         operand = _dense_operand(other)
         if operand is None:
             return NotImplemented
         x, x_unit = operand
-        name = type(self).__name__
+        where = where or f"{type(self).__name__} @"
         if x.ndim not in (1, 2):
-            raise ValueError(f"{name} @: the dense operand must be 1-D or 2-D, got shape "
+            raise ValueError(f"{where}: the dense operand must be 1-D or 2-D, got shape "
                              f"{tuple(x.shape)}.")
         if jnp.issubdtype(x.dtype, jnp.complexfloating):
-            raise TypeError(f"{name} @: complex operands are not supported, got {x.dtype}.")
+            raise TypeError(f"{where}: complex operands are not supported, got {x.dtype}.")
         # x @ W is W.T @ x (a matrix x: (W.T @ x.T).T) over the same buffers.
         if reflected and x.ndim == 2:
             x = x.T
@@ -202,16 +211,20 @@ class SparseMatrix(u.sparse.SparseMatrix):
         if x.shape[0] != contracted:
             left, right = (tuple(x.T.shape if x.ndim == 2 else x.shape), self.shape) if reflected \
                 else (self.shape, tuple(x.shape))
-            raise ValueError(f"{name} @: shapes {left} and {right} are not aligned "
-                             f"({x.shape[0]} != {contracted}).")
+            raise ValueError(f"{where}: operand has {x.shape[0]} rows but the product contracts "
+                             f"over {contracted}; shapes {left} and {right} are not aligned.")
         data, data_unit = _units.split(self.data)
-        event = x.dtype == np.bool_
-        if not event:
+        data = jnp.asarray(data)
+        if event is None:
+            event = x.dtype == np.bool_
+        if event:
+            x = x if x.dtype == np.bool_ else x > 0
+        else:
             dtype = jnp.result_type(data.dtype, x.dtype)
             if not jnp.issubdtype(dtype, jnp.floating):
                 dtype = data.dtype
             data, x = data.astype(dtype), x.astype(dtype)
-        backend = resolve_backend(backend, data.dtype, op=f"{name} @")
+        backend = resolve_backend(backend, data.dtype, op=where)
         out = self._dense_product(data, x, transpose=reflected, event=event, backend=backend)
         if reflected and out.ndim == 2:
             out = out.T

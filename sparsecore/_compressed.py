@@ -12,9 +12,8 @@ import jax.numpy as jnp
 import numpy as np
 import scipy.sparse as sp
 
-from . import _canonical, _units
+from . import _canonical, _units, _validation as V
 from ._base import SparseMatrix
-from ._csr_ops import check_csr_arrays
 from ._plasticity_methods import CompressedPlasticity
 from .kernels.csr import csr_product, csr_row_indices
 
@@ -48,7 +47,7 @@ class _Compressed(CompressedPlasticity, SparseMatrix):
         view_shape = None
         if isinstance(shape, tuple) and len(shape) == 2:
             view_shape = shape if self._compressed_axis == 0 else shape[::-1]
-        data_m, indices, indptr, view_shape = check_csr_arrays(
+        data_m, indices, indptr, view_shape = V.check_csr_arrays(
             data_m, indices, indptr, view_shape if view_shape is not None else shape,
             where=type(self).__name__)
         self.shape = view_shape if self._compressed_axis == 0 else view_shape[::-1]

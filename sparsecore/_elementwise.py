@@ -46,11 +46,10 @@ def densifying_error(matrix, what: str) -> TypeError:
 
 def classify(other, shape):
     """``(kind, operand)`` for a binary operation with a matrix of ``shape``."""
-    from ._base import SparseMatrix  # noqa: circular import at module level
-    if isinstance(other, SparseMatrix):
-        return "matrix", other
     if isinstance(other, u.sparse.SparseMatrix):
-        return None, other
+        # sparsecore's matrices (they implement the structure hook of _base); other
+        # brainunit sparse matrices are not ours to combine with
+        return ("matrix" if hasattr(other, "_structure_leaves") else None), other
     if isinstance(other, u.Unit):
         return "scalar", other
     if isinstance(other, (bool, np.bool_)):

@@ -18,7 +18,6 @@ from . import _units, _validation as V
 from ._base import SparseMatrix
 from ._plasticity_methods import FixedNumPlasticity
 from ._compressed import CSC, CSR
-from ._fixed_num_ops import check_fcn_arrays
 from ._random_partners import random_partners
 from .kernels.fixed_num import fcn_product
 
@@ -47,7 +46,7 @@ class _FixedNum(FixedNumPlasticity, SparseMatrix):
         data, indices = args
         shape = V.check_shape(shape, where=name)
         data_m, unit = _units.split(data)
-        data_m, indices, _ = check_fcn_arrays(data_m, indices, self._view(shape), where=name,
+        data_m, indices, _ = V.check_fcn_arrays(data_m, indices, self._view(shape), where=name,
                                               per=self._per)
         self.shape = shape
         self.data = _units.attach(data_m, unit) if unit is not None else data_m

@@ -24,12 +24,12 @@ import numpy as np
 from . import _units, _validation as V
 from ._base import SparseMatrix
 from .kernels import _prng
+from .kernels._distributions import DISTRIBUTIONS, distribution
 from .kernels.jitc import jitc_generate, jitc_product, line_geometry
 
 __all__ = ["JITCR", "JITCC", "JITCHomoR", "JITCHomoC", "JITCNormalR", "JITCNormalC",
            "JITCUniformR", "JITCUniformC", "jitc_class"]
 
-_PARAMS = {"homo": ("weight",), "normal": ("w_loc", "w_scale"), "uniform": ("w_low", "w_high")}
 _CLASSES: dict = {}
 
 
@@ -66,7 +66,7 @@ def _common_unit(values, names, where):
 
 def check_jitc_args(dist, weights, prob, seed, shape, *, where):
     """Validate user arguments; returns (weight mantissas, unit, prob, seed, shape)."""
-    names = _PARAMS[dist]
+    names = distribution(dist).params
     shape = V.check_shape(shape, where=where)
     if max(shape) >= _prng.MAX_LINE:
         raise ValueError(f"{where}: generated matrices support dimensions below "
@@ -87,12 +87,7 @@ def check_jitc_args(dist, weights, prob, seed, shape, *, where):
         raise ValueError(f"{where}: prob={float(prob_m)!r} is outside [0, 1]; it is the "
                          f"probability that each entry exists.")
     if V.is_concrete(*mantissas):
-        if dist == "normal" and float(mantissas[1]) < 0:
-            raise ValueError(f"{where}: w_scale={float(mantissas[1])!r} is negative; the "
-                             f"standard deviation must be >= 0.")
-        if dist == "uniform" and float(mantissas[0]) > float(mantissas[1]):
-            raise ValueError(f"{where}: w_low={float(mantissas[0])!r} > "
-                             f"w_high={float(mantissas[1])!r}; pass w_low <= w_high.")
+        distribution(dist).check([float(m) for m in mantissas], where)
     return mantissas, unit, prob_m, check_seed(seed, where=where), shape
 
 
@@ -121,7 +116,7 @@ class _JITC(SparseMatrix):
 
     def __init__(self, args, *, shape):
         name = type(self).__name__
-        names = _PARAMS[self._dist]
+        names = distribution(self._dist).params
         if not isinstance(args, (tuple, list)) or len(args) != len(names) + 2:
             example = ", ".join(names + ("prob", "seed"))
             raise TypeError(f"{name} takes ({example}) and shape=, got {args!r}; e.g. "
@@ -158,8 +153,8 @@ class _JITC(SparseMatrix):
         return (self.prob, self.seed)
 
     def __getattr__(self, item):
-        names = _PARAMS.get(type(self).__dict__.get("_dist") or getattr(type(self), "_dist", ""),
-                            ())
+        record = DISTRIBUTIONS.get(getattr(type(self), "_dist", ""))
+        names = record.params if record is not None else ()
         if item in names and "_weights" in self.__dict__:
             return self._weights[names.index(item)]
         raise AttributeError(f"{type(self).__name__} has no attribute {item!r}")
@@ -169,9 +164,8 @@ class _JITC(SparseMatrix):
         """The affine weight parameters ``[loc]`` or ``[loc, scale]`` (``w = loc + scale * z``)."""
         mantissas = [_units.split(w)[0] for w in self._weights]
         unit = _units.split(self._weights[0])[1]
-        if self._dist == "uniform":
-            mantissas = [mantissas[0], mantissas[1] - mantissas[0]]
-        vector = jnp.stack([jnp.asarray(m) for m in mantissas])
+        affine = distribution(self._dist).to_affine(mantissas)
+        vector = jnp.stack([jnp.asarray(m) for m in affine])
         return _units.attach_exact(vector, unit) if unit is not None else vector
 
     # -- structure ---------------------------------------------------------
@@ -257,12 +251,6 @@ class JITCC(_JITC):
     _corder = False
 
 
-def _public(name, base, dist, doc):
-    cls = type(name, (base,), {"_dist": dist, "__doc__": doc, "__module__": __name__})
-    _CLASSES[(dist, base._corder)] = cls
-    return cls
-
-
 _DOC = """{what}, generated {by}: ``{name}(({args}, prob, seed), shape=(m, n))``.
 
 Entry ``(i, j)`` exists independently with probability ``prob``; its weight is
@@ -293,26 +281,25 @@ _ROW_SUMS = {"JITCHomoR": [3.0, 4.5, 4.5],
 
 
 def _make_doc(name, dist, corder):
-    what = {"homo": "Homogeneous-weight connectivity", "normal": "Normal-weight connectivity",
-            "uniform": "Uniform-weight connectivity"}[dist]
-    weight = {"homo": "``weight``", "normal": "drawn from Normal(``w_loc``, ``w_scale``)",
-              "uniform": "drawn from Uniform[``w_low``, ``w_high``)"}[dist]
-    example = {"homo": "1.5", "normal": "1.0, 0.1", "uniform": "0.5, 1.0"}[dist]
+    record = distribution(dist)
     return _DOC.format(
-        what=what, by="row by row" if corder else "column by column", name=name,
-        args=", ".join(_PARAMS[dist]), weight=weight, line="row" if corder else "column",
+        what=record.summary, by="row by row" if corder else "column by column", name=name,
+        args=", ".join(record.params), weight=record.weight, line="row" if corder else "column",
         keeps=("Row ``i`` depends only on (seed, i, prob): a taller matrix keeps its "
                "first rows." if corder else "Column ``j`` depends only on (seed, j, prob): a "
                "wider matrix keeps its first columns."),
-        other=name[:-1] + ("C" if corder else "R"), example=example,
+        other=name[:-1] + ("C" if corder else "R"), example=record.example,
         row_sums=_ROW_SUMS[name])
 
 
-JITCHomoR = _public("JITCHomoR", JITCR, "homo", _make_doc("JITCHomoR", "homo", True))
-JITCHomoC = _public("JITCHomoC", JITCC, "homo", _make_doc("JITCHomoC", "homo", False))
-JITCNormalR = _public("JITCNormalR", JITCR, "normal", _make_doc("JITCNormalR", "normal", True))
-JITCNormalC = _public("JITCNormalC", JITCC, "normal", _make_doc("JITCNormalC", "normal", False))
-JITCUniformR = _public("JITCUniformR", JITCR, "uniform",
-                       _make_doc("JITCUniformR", "uniform", True))
-JITCUniformC = _public("JITCUniformC", JITCC, "uniform",
-                       _make_doc("JITCUniformC", "uniform", False))
+def _public(dist, base):
+    name = f"JITC{distribution(dist).title}{'R' if base._corder else 'C'}"
+    cls = type(name, (base,), {"_dist": dist, "__module__": __name__,
+                               "__doc__": _make_doc(name, dist, base._corder)})
+    _CLASSES[(dist, base._corder)] = cls
+    return cls
+
+
+JITCHomoR, JITCHomoC = _public("homo", JITCR), _public("homo", JITCC)
+JITCNormalR, JITCNormalC = _public("normal", JITCR), _public("normal", JITCC)
+JITCUniformR, JITCUniformC = _public("uniform", JITCR), _public("uniform", JITCC)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 
 from . import _units
-from ._plasticity_ops import column_index, compressed_update_op, yw2y_op
+from ._plasticity import column_index, compressed_update_op, yw2y_op
 
 __all__ = ["CompressedPlasticity", "FixedNumPlasticity"]
 

@@ -1,4 +1,4 @@
-"""Checks shared by every matrix class and functional op (DESIGN.md §6).
+"""Checks shared by every matrix class and functional op.
 
 Cheap structural checks (ranks, dtypes, lengths) always run; checks that scan
 values (bounds, monotone ``indptr``) run only when the arrays are concrete:
@@ -16,7 +16,7 @@ import numpy as np
 from ._errors import SparseFormatError
 
 __all__ = ["check_shape", "as_index_array", "as_values", "is_concrete", "check_bounds",
-           "check_indptr", "FLOAT_DTYPES"]
+           "check_indptr", "check_csr_arrays", "check_fcn_arrays", "FLOAT_DTYPES"]
 
 FLOAT_DTYPES = tuple(np.dtype(d) for d in (jnp.float16, jnp.bfloat16, jnp.float32, jnp.float64))
 
@@ -114,3 +114,53 @@ def check_indptr(indptr, nnz: int, *, where: str):
         i = int(np.argmax(steps < 0))
         raise SparseFormatError(f"{where}: indptr must be non-decreasing, but indptr[{i}]="
                                 f"{values[i]} > indptr[{i + 1}]={values[i + 1]}.")
+
+def check_csr_arrays(data, indices, indptr, shape, *, where: str, full: bool = True):
+    """Validate CSR buffers for ``shape`` = (rows, cols); returns normalised arrays.
+
+    ``data`` may be per-entry (nnz,) or homogeneous (scalar or (1,)); it is
+    returned with shape (nnz,) or (1,).
+    """
+    shape = check_shape(shape, where=where)
+    data = as_values(data, name="data", where=where)
+    indices = as_index_array(indices, name="indices", where=where)
+    indptr = as_index_array(indptr, name="indptr", where=where)
+    nnz = indices.shape[0]
+    if indptr.shape[0] != shape[0] + 1:
+        raise ValueError(f"{where}: indptr must have {shape[0] + 1} entries (one more than the "
+                         f"{shape[0]} compressed rows of shape {shape}), got {indptr.shape[0]}.")
+    if data.ndim == 0:
+        data = data.reshape(1)
+    if data.ndim != 1 or data.shape[0] not in (nnz, 1):
+        raise ValueError(f"{where}: data must have one value per stored entry ({nnz},) or be a "
+                         f"scalar / shape-(1,) homogeneous weight, got shape {tuple(data.shape)}.")
+    if full:
+        check_indptr(indptr, nnz, where=where)
+        check_bounds(indices, shape[1], name="indices", where=where)
+    return data, indices, indptr, shape
+
+
+def check_fcn_arrays(data, indices, shape, *, where: str, full: bool = True,
+                     per: str = "row"):
+    """Validate fixed-number buffers for the row view ``shape`` = (rows, cols).
+
+    ``indices`` must be a 2-D integer array with one row per matrix row;
+    ``data`` is per-entry (``indices.shape``) or homogeneous (scalar or (1,),
+    returned as (1,)).  ``per`` names what one row of ``indices`` belongs to
+    in messages (FixedPreNumConn stores one row per column).
+    """
+    shape = check_shape(shape, where=where)
+    data = as_values(data, name="data", where=where)
+    indices = as_index_array(indices, name="indices", where=where, ndim=2)
+    if indices.shape[0] != shape[0]:
+        raise ValueError(f"{where}: indices must have one row per {per}, i.e. shape "
+                         f"({shape[0]}, n_conn), got shape {tuple(indices.shape)}.")
+    if data.ndim == 0:
+        data = data.reshape(1)
+    if not (data.shape == (1,) or tuple(data.shape) == tuple(indices.shape)):
+        raise ValueError(f"{where}: data must have one value per stored entry "
+                         f"{tuple(indices.shape)} (the shape of indices) or be a scalar / "
+                         f"shape-(1,) homogeneous weight, got shape {tuple(data.shape)}.")
+    if full:
+        check_bounds(indices, shape[1], name="indices", where=where)
+    return data, indices, shape

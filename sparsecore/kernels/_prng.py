@@ -51,7 +51,7 @@ import numpy as np
 from jax import lax
 
 __all__ = ["SEED_SALT", "fmix", "line_keys", "entry_bits", "gap_from_bits", "z_from_bits",
-           "gap_scale", "log2_table", "normal_table", "DISTS", "MAX_LINE"]
+           "gap_scale", "log2_table", "normal_table", "MAX_LINE"]
 
 # -- constants of the contract (never change them: they define every matrix) --
 SEED_SALT = 0x2545F491
@@ -69,9 +69,6 @@ Z_STEP_BITS = 7     # normal table: one point per 2**-7 of log2(1/U)
 Z_FRAC = 28         # table values in Q3.28
 Z_SIZE = 32 * 2 ** Z_STEP_BITS + 2
 MAX_LINE = 2 ** 30  # longest line (gaps saturate here)
-
-DISTS = ("homo", "uniform", "normal")
-
 
 @functools.lru_cache(maxsize=None)
 def log2_table() -> np.ndarray:

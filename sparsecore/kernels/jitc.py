@@ -20,16 +20,15 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 from jax import lax
 from jax.interpreters import ad
 
 from . import _ffi, _prng
+from ._distributions import distribution
 from ._primitive import declare_products
 
 __all__ = ["jitcmv_p", "jitcmm_p", "jitc_product", "jitc_generate", "line_geometry"]
 
-_DIST_CODE = {"homo": 0, "uniform": 1, "normal": 2}
 _CHUNK = 32  # entries generated per line and step in the reference
 
 
@@ -164,7 +163,7 @@ def _numba_call(kernel_name):
         args = [_ffi.ArraySpec.of(a.aval) for a in (w, cf, seed, x)]
         target = _ffi.ffi_target(
             kernel, args, [_ffi.ArraySpec.of(out)],
-            (_DIST_CODE[dist], _is_scatter(corder, transpose), bool(event)),
+            (distribution(dist).code, _is_scatter(corder, transpose), bool(event)),
             error=f"sparsecore {kernel_name[:-7]}: kernel failure")
         return jax.ffi.ffi_call(target, out)(w, cf, seed, x)
     return call
