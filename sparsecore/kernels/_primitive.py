@@ -10,6 +10,7 @@ read from a global during lowering.
 """
 from __future__ import annotations
 
+import importlib
 from functools import partial
 from typing import Callable, Sequence
 
@@ -21,7 +22,7 @@ from jax.interpreters import ad, batching, mlir, xla
 
 from . import _ffi
 
-__all__ = ["declare", "declare_products", "product_batchers", "reference_batcher",
+__all__ = ["declare", "declare_products", "out_length", "product_batchers", "reference_batcher",
            "resolve_backend", "BACKENDS", "NUMBA_DTYPES"]
 
 BACKENDS = (None, "numba", "jax")
@@ -136,18 +137,51 @@ def product_batchers(get_mm: Callable[[], Primitive], reference: Callable):
     return mv_rule, mm_rule
 
 
-def declare_products(mv: tuple[str, str], mm: tuple[str, str], *, abstract_eval: Callable,
-                     reference: Callable, numba_call: Callable[[str], Callable],
-                     make_rules: Callable, n_structure: int):
-    """Declare a matrix-vector / matrix-matrix pair of product primitives.
+def out_length(shape, transpose) -> int:
+    """Length of ``A @ x`` (``A.T @ x`` when ``transpose``) for ``A`` of ``shape``."""
+    return shape[1] if transpose else shape[0]
 
-    Both take ``(values, *structure, operand)``: differentiable values first,
-    ``n_structure`` non-differentiable inputs (indices, seeds, ...), the dense
-    operand last.  ``mv`` and ``mm`` are ``(primitive name, numba kernel
-    name)``; ``numba_call(kernel_name)`` builds the CPU call.
-    ``make_rules(get_prim)`` returns ``(values_jvp, operand_jvp, transpose)``
-    for the primitive ``get_prim()``.  A vmapped operand of either primitive
-    becomes columns of the matrix-matrix one (:func:`product_batchers`).
+
+def _out_shape(x_shape, shape, transpose) -> tuple:
+    return (out_length(shape, transpose),) + tuple(x_shape[1:])
+
+
+def declare_products(mv: tuple[str, str], mm: tuple[str, str], *, family: str,
+                     structure: tuple[str, ...], reference: Callable,
+                     values_cotangent: Callable, numba_module: str, numba_args: Callable):
+    """Declare a matrix-vector / matrix-matrix pair of linear product primitives.
+
+    Both take ``(values, *structure, x)``: the differentiable values first
+    (stored weights or weight parameters), the non-differentiable inputs named
+    in ``structure`` (indices, seeds, ...), the dense operand ``x`` last; both
+    compute ``A @ x`` (``A.T @ x`` with the static ``transpose``) and carry the
+    static parameters ``shape``, ``transpose``, ``event`` (``x`` marks active
+    inputs) and ``backend``, plus any of the op's own.  Everything that holds
+    for every such product is written here, once: the abstract evaluation,
+    the JVPs (linear in the values; linear in ``x``, or a step function of it
+    for events), the transpose rule (``x``'s cotangent is the transposed
+    product; the structure refuses), the batching rules
+    (:func:`product_batchers`) and the FFI call of the numba lowering.
+
+    Parameters
+    ----------
+    mv, mm : (str, str)
+        ``(primitive name, numba kernel name)`` of the vector and matrix forms.
+    family : str
+        What the products are called in error messages.
+    structure : tuple of str
+        Names of the structure inputs, for the error a transpose in them raises.
+    reference : callable
+        ``(values, *structure, x, **params)``: the pure-JAX implementation, for
+        ``x`` of shape ``(k,)`` or ``(k, b)`` (``backend`` is not passed).
+    values_cotangent : callable
+        ``(ct, values_shape, *structure, x, bind, **params)``: the cotangent of
+        the values in ``y = A @ x``; ``bind`` binds the same primitive.
+    numba_module, numba_args : str, callable
+        The module of ``sparsecore.kernels`` holding the numba kernels, and
+        ``(kernel_name, values, *structure, x, **params) -> (arrays, flags,
+        error)``: the arrays the kernel takes, its static flags and the message
+        of its error return.
 
     Returns
     -------
@@ -155,11 +189,65 @@ def declare_products(mv: tuple[str, str], mm: tuple[str, str], *, abstract_eval:
         ``(mv_primitive, mm_primitive)``.
     """
     prims: dict[str, Primitive] = {}
+    n_structure = len(structure)
+    no_structure = (None,) * n_structure
+
+    def abstract_eval(values, *rest, shape, transpose, **params):
+        return jax.core.ShapedArray(_out_shape(rest[-1].shape, shape, transpose), values.dtype)
+
+    def numba_call(kernel_name):
+        def call(*args, shape, transpose, **params):
+            kernel = getattr(importlib.import_module(f"{__package__}.{numba_module}"),
+                             kernel_name)
+            arrays, flags, error = numba_args(kernel_name, *args, shape=shape,
+                                              transpose=transpose, **params)
+            out = jax.ShapeDtypeStruct(_out_shape(args[-1].shape, shape, transpose),
+                                       args[0].dtype)
+            target = _ffi.ffi_target(kernel, [_ffi.ArraySpec.of(a.aval) for a in arrays],
+                                     [_ffi.ArraySpec.of(out)], flags, error=error)
+            return jax.ffi.ffi_call(target, out)(*arrays)
+        return call
+
+    def make_rules(name):
+        def bind(*args, **params):
+            return prims[name].bind(*args, **params)
+
+        def values_jvp(values_dot, values, *rest, **params):
+            return bind(values_dot.astype(values.dtype), *rest, **params)
+
+        def operand_jvp(x_dot, values, *rest, **params):
+            *struct, x = rest
+            if params["event"]:  # a step function of x: zero derivative almost everywhere
+                out = _out_shape(x.shape, params["shape"], params["transpose"])
+                return jnp.zeros(out, values.dtype)
+            return bind(values, *struct, x_dot.astype(values.dtype), **params)
+
+        def transpose_rule(ct, values, *rest, **params):
+            *struct, x = rest
+            if any(ad.is_undefined_primal(s) for s in struct):
+                raise ValueError(f"{family} products are not linear in "
+                                 f"{' or '.join(structure)}; they cannot be transposed with "
+                                 f"respect to them.")
+            if ad.is_undefined_primal(x):
+                if params["event"]:
+                    raise ValueError("an event product is not linear in its spikes")
+                if type(ct) is ad.Zero:
+                    return (None,) + no_structure + (ad.Zero(x.aval),)
+                ct_x = bind(values, *struct, ct,
+                            **dict(params, transpose=not params["transpose"], event=False))
+                return (None,) + no_structure + (ct_x.astype(x.aval.dtype),)
+            if type(ct) is ad.Zero:
+                return (ad.Zero(values.aval),) + no_structure + (None,)
+            ct_values = values_cotangent(ct, values.aval.shape, *struct, x, bind=bind, **params)
+            return (ct_values.astype(values.aval.dtype),) + no_structure + (None,)
+
+        return values_jvp, operand_jvp, transpose_rule
+
     batchers = product_batchers(lambda: prims[mm[0]], reference)
     for (name, kernel_name), batch in zip((mv, mm), batchers):
-        values_jvp, operand_jvp, transpose = make_rules(lambda name=name: prims[name])
+        values_jvp, operand_jvp, transpose = make_rules(name)
         prims[name] = declare(name, abstract_eval=abstract_eval, reference=reference,
                               numba_call=numba_call(kernel_name),
-                              jvps=(values_jvp,) + (None,) * n_structure + (operand_jvp,),
+                              jvps=(values_jvp,) + no_structure + (operand_jvp,),
                               transpose=transpose, batch=batch)
     return prims[mv[0]], prims[mm[0]]

@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
-from jax.interpreters import ad
 
-from . import _ffi
-from ._primitive import declare_products
+from ._primitive import declare_products, out_length
 
 __all__ = ["csrmv_p", "csrmm_p", "csr_row_indices", "csr_product", "csr_data_cotangent"]
 
@@ -32,10 +30,6 @@ def csr_row_indices(indptr, nnz: int):
 
 def _is_homo(data, indices) -> bool:
     return data.shape[0] == 1 and indices.shape[0] != 1
-
-
-def _out_length(shape, transpose):
-    return shape[1] if transpose else shape[0]
 
 
 def _active(x, dtype):
@@ -55,36 +49,23 @@ def _reference(data, indices, indptr, x, *, shape, transpose, event):
     gathered = _active(gathered, data.dtype) if event else gathered.astype(data.dtype)
     weights = values.reshape((nnz,) + (1,) * (x.ndim - 1))
     return jax.ops.segment_sum(weights * gathered, target,
-                               num_segments=_out_length(shape, transpose))
+                               num_segments=out_length(shape, transpose))
 
 
-def _abstract_eval(data, indices, indptr, x, *, shape, transpose, event, backend):
-    out_shape = (_out_length(shape, transpose),) + tuple(x.shape[1:])
-    return jax.core.ShapedArray(out_shape, data.dtype)
-
-
-def _numba_call(kernel_name):
-    def call(data, indices, indptr, x, *, shape, transpose, event):
-        from . import _csr_numba
-        kernel = getattr(_csr_numba, kernel_name)
-        args = [_ffi.ArraySpec.of(a.aval) for a in (data, indices, indptr, x)]
-        out = jax.ShapeDtypeStruct((_out_length(shape, transpose),) + x.shape[1:], data.dtype)
-        target = _ffi.ffi_target(
-            kernel, args, [_ffi.ArraySpec.of(out)],
-            (bool(transpose), bool(event), _is_homo(data, indices)),
-            # no shape in the message: it is part of the handler's identity, and one
-            # handler must serve every shape
-            error=f"sparsecore {kernel_name[:-7]}: indices or indptr point outside the "
-                  f"matrix; check them, e.g. by constructing the matrix outside jit")
-        return jax.ffi.ffi_call(target, out)(data, indices, indptr, x)
-    return call
+def _numba_args(kernel_name, data, indices, indptr, x, *, shape, transpose, event):
+    # no shape in the message: it is part of the handler's identity, and one
+    # handler must serve every shape
+    error = (f"sparsecore {kernel_name[:-7]}: indices or indptr point outside the matrix; "
+             f"check them, e.g. by constructing the matrix outside jit")
+    return ((data, indices, indptr, x), (bool(transpose), bool(event), _is_homo(data, indices)),
+            error)
 
 
 # ---------------------------------------------------------------------------
 # differentiation
 # ---------------------------------------------------------------------------
 
-def csr_data_cotangent(ct, indices, indptr, x, *, data_shape, transpose, event):
+def csr_data_cotangent(ct, data_shape, indices, indptr, x, *, transpose, event, **params):
     """Cotangent of ``data`` in ``y = A @ x``: ``ct[row] . x[col]`` per stored entry.
 
     Summed into one value for homogeneous ``data`` (``data_shape == (1,)``).
@@ -101,49 +82,14 @@ def csr_data_cotangent(ct, indices, indptr, x, *, data_shape, transpose, event):
     return per_entry
 
 
-def _make_rules(prim_getter):
-    def data_jvp(data_dot, data, indices, indptr, x, **params):
-        return prim_getter().bind(data_dot, indices, indptr, x, **params)
-
-    def x_jvp(x_dot, data, indices, indptr, x, *, event, **params):
-        if event:  # a step function of x: zero derivative almost everywhere
-            return ad_zeros(data, x, params["shape"], params["transpose"])
-        return prim_getter().bind(data, indices, indptr, x_dot.astype(data.dtype), event=False,
-                                  **params)
-
-    def transpose_rule(ct, data, indices, indptr, x, *, shape, transpose, event, backend):
-        if ad.is_undefined_primal(indices) or ad.is_undefined_primal(indptr):
-            raise ValueError("csr products are not linear in indices or indptr; they cannot be "
-                             "transposed with respect to them.")
-        if ad.is_undefined_primal(x):
-            if event:
-                raise ValueError("an event product is not linear in its spikes")
-            if type(ct) is ad.Zero:
-                return None, None, None, ad.Zero(x.aval)
-            ct_x = prim_getter().bind(data, indices, indptr, ct, shape=shape,
-                                      transpose=not transpose, event=False, backend=backend)
-            return None, None, None, ct_x.astype(x.aval.dtype)
-        if type(ct) is ad.Zero:
-            return ad.Zero(data.aval), None, None, None
-        ct_data = csr_data_cotangent(ct, indices, indptr, x, data_shape=data.aval.shape,
-                                     transpose=transpose, event=event)
-        return ct_data.astype(data.aval.dtype), None, None, None
-
-    return data_jvp, x_jvp, transpose_rule
-
-
-def ad_zeros(data, x, shape, transpose):
-    return jnp.zeros((_out_length(shape, transpose),) + x.shape[1:], data.dtype)
-
-
 # ---------------------------------------------------------------------------
 # declarations (a vmapped operand becomes columns of the matrix-matrix product)
 # ---------------------------------------------------------------------------
 
 csrmv_p, csrmm_p = declare_products(
-    ("csrmv", "csrmv_kernel"), ("csrmm", "csrmm_kernel"),
-    abstract_eval=_abstract_eval, reference=_reference, numba_call=_numba_call,
-    make_rules=_make_rules, n_structure=2)
+    ("csrmv", "csrmv_kernel"), ("csrmm", "csrmm_kernel"), family="csr",
+    structure=("indices", "indptr"), reference=_reference,
+    values_cotangent=csr_data_cotangent, numba_module="_csr_numba", numba_args=_numba_args)
 
 
 def csr_product(data, indices, indptr, x, *, shape, transpose, event, backend):

@@ -21,10 +21,8 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
-from jax.interpreters import ad
 
-from . import _ffi
-from ._primitive import declare_products
+from ._primitive import declare_products, out_length
 
 __all__ = ["fcnmv_p", "fcnmm_p", "fcn_product", "fcn_data_cotangent"]
 
@@ -34,10 +32,6 @@ _ERROR = ("sparsecore fixed-number product: indices point outside the matrix (an
 
 def _is_homo(data) -> bool:
     return data.ndim == 1
-
-
-def _out_length(shape, transpose):
-    return shape[1] if transpose else shape[0]
 
 
 def _as_operand(x, dtype, event):
@@ -63,36 +57,23 @@ def _reference(data, indices, x, *, shape, transpose, event):
     # scatter: y[indices[i, k]] += w[i, k] x[i]
     xs = _as_operand(x, data.dtype, event)[:, None]  # (m, 1, ...)
     contributions = weights * xs
-    n_out = _out_length(shape, transpose)
+    n_out = out_length(shape, transpose)
     flat = contributions.reshape((-1,) + tuple(x.shape[1:]))
     return jax.ops.segment_sum(flat, indices.reshape(-1), num_segments=n_out)
 
 
-def _abstract_eval(data, indices, x, *, shape, transpose, event, backend):
-    out_shape = (_out_length(shape, transpose),) + tuple(x.shape[1:])
-    return jax.core.ShapedArray(out_shape, data.dtype)
-
-
-def _numba_call(kernel_name):
-    def call(data, indices, x, *, shape, transpose, event):
-        from . import _fixed_num_numba
-        kernel = getattr(_fixed_num_numba, kernel_name)
-        homo = _is_homo(data)
-        if homo:  # the kernels always see 2-D data; (1, 1) is the shared weight
-            data = data.reshape(1, 1)
-        args = [_ffi.ArraySpec.of(a.aval) for a in (data, indices, x)]
-        out = jax.ShapeDtypeStruct((_out_length(shape, transpose),) + x.shape[1:], data.dtype)
-        target = _ffi.ffi_target(kernel, args, [_ffi.ArraySpec.of(out)],
-                                 (bool(transpose), bool(event), homo), error=_ERROR)
-        return jax.ffi.ffi_call(target, out)(data, indices, x)
-    return call
+def _numba_args(kernel_name, data, indices, x, *, shape, transpose, event):
+    homo = _is_homo(data)
+    if homo:  # the kernels always see 2-D data; (1, 1) is the shared weight
+        data = data.reshape(1, 1)
+    return (data, indices, x), (bool(transpose), bool(event), homo), _ERROR
 
 
 # ---------------------------------------------------------------------------
 # differentiation
 # ---------------------------------------------------------------------------
 
-def fcn_data_cotangent(ct, indices, x, *, data_shape, transpose, event):
+def fcn_data_cotangent(ct, data_shape, indices, x, *, transpose, event, **params):
     """Cotangent of ``data`` in ``y = A @ x``: ``ct[row] . x[col]`` per stored entry.
 
     Shape ``indices.shape``, or ``(1,)`` (summed) for homogeneous ``data``.
@@ -108,48 +89,14 @@ def fcn_data_cotangent(ct, indices, x, *, data_shape, transpose, event):
     return per_entry
 
 
-def _zeros(data, x, shape, transpose):
-    return jnp.zeros((_out_length(shape, transpose),) + x.shape[1:], data.dtype)
-
-
-def _make_rules(prim_getter):
-    def data_jvp(data_dot, data, indices, x, **params):
-        return prim_getter().bind(data_dot, indices, x, **params)
-
-    def x_jvp(x_dot, data, indices, x, *, event, **params):
-        if event:  # a step function of x: zero derivative almost everywhere
-            return _zeros(data, x, params["shape"], params["transpose"])
-        return prim_getter().bind(data, indices, x_dot.astype(data.dtype), event=False, **params)
-
-    def transpose_rule(ct, data, indices, x, *, shape, transpose, event, backend):
-        if ad.is_undefined_primal(indices):
-            raise ValueError("fixed-number products are not linear in indices; they cannot be "
-                             "transposed with respect to them.")
-        if ad.is_undefined_primal(x):
-            if event:
-                raise ValueError("an event product is not linear in its spikes")
-            if type(ct) is ad.Zero:
-                return None, None, ad.Zero(x.aval)
-            ct_x = prim_getter().bind(data, indices, ct, shape=shape, transpose=not transpose,
-                                      event=False, backend=backend)
-            return None, None, ct_x.astype(x.aval.dtype)
-        if type(ct) is ad.Zero:
-            return ad.Zero(data.aval), None, None
-        ct_data = fcn_data_cotangent(ct, indices, x, data_shape=data.aval.shape,
-                                     transpose=transpose, event=event)
-        return ct_data.astype(data.aval.dtype), None, None
-
-    return data_jvp, x_jvp, transpose_rule
-
-
 # ---------------------------------------------------------------------------
 # declarations (a vmapped operand becomes columns of the matrix-matrix product)
 # ---------------------------------------------------------------------------
 
 fcnmv_p, fcnmm_p = declare_products(
-    ("fcnmv", "fcnmv_kernel"), ("fcnmm", "fcnmm_kernel"),
-    abstract_eval=_abstract_eval, reference=_reference, numba_call=_numba_call,
-    make_rules=_make_rules, n_structure=1)
+    ("fcnmv", "fcnmv_kernel"), ("fcnmm", "fcnmm_kernel"), family="fixed-number",
+    structure=("indices",), reference=_reference, values_cotangent=fcn_data_cotangent,
+    numba_module="_fixed_num_numba", numba_args=_numba_args)
 
 
 def fcn_product(data, indices, x, *, shape, transpose, event, backend):

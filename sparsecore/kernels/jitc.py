@@ -18,14 +18,12 @@ binds the same primitive with ``w_dot``, the cotangent of ``w[i]`` is
 """
 from __future__ import annotations
 
-import jax
 import jax.numpy as jnp
 from jax import lax
-from jax.interpreters import ad
 
-from . import _ffi, _prng
+from . import _prng
 from ._distributions import distribution
-from ._primitive import declare_products
+from ._primitive import declare_products, out_length
 
 __all__ = ["jitcmv_p", "jitcmm_p", "jitc_product", "jitc_generate", "line_geometry"]
 
@@ -41,10 +39,6 @@ def line_geometry(shape, corder):
 def _is_scatter(corder, transpose):
     # R @ x gathers along rows; R.T @ x scatters; C the other way round.
     return corder == transpose
-
-
-def _out_length(shape, transpose):
-    return shape[1] if transpose else shape[0]
 
 
 # ---------------------------------------------------------------------------
@@ -103,7 +97,7 @@ def _reference(w, cf, seed, x, *, shape, dist, corder, transpose, event):
     dtype = w.dtype
     xs = (x > 0).astype(dtype) if event else x.astype(dtype)
     batch = xs.shape[1:]
-    out = jnp.zeros((_out_length(shape, transpose),) + batch, dtype)
+    out = jnp.zeros((out_length(shape, transpose),) + batch, dtype)
     if _is_scatter(corder, transpose):
         def step(acc, pos, valid, weights):
             contrib = weights.reshape(weights.shape + (1,) * len(batch)) * xs[:, None]
@@ -150,66 +144,20 @@ def jitc_generate(w, cf, seed, *, shape, dist, corder):
     return mask, values
 
 
-def _abstract_eval(w, cf, seed, x, *, shape, dist, corder, transpose, event, backend):
-    out_shape = (_out_length(shape, transpose),) + tuple(x.shape[1:])
-    return jax.core.ShapedArray(out_shape, w.dtype)
-
-
-def _numba_call(kernel_name):
-    def call(w, cf, seed, x, *, shape, dist, corder, transpose, event):
-        from . import _jitc_numba
-        kernel = getattr(_jitc_numba, kernel_name)
-        out = jax.ShapeDtypeStruct((_out_length(shape, transpose),) + x.shape[1:], w.dtype)
-        args = [_ffi.ArraySpec.of(a.aval) for a in (w, cf, seed, x)]
-        target = _ffi.ffi_target(
-            kernel, args, [_ffi.ArraySpec.of(out)],
-            (distribution(dist).code, _is_scatter(corder, transpose), bool(event)),
-            error=f"sparsecore {kernel_name[:-7]}: kernel failure")
-        return jax.ffi.ffi_call(target, out)(w, cf, seed, x)
-    return call
+def _numba_args(kernel_name, w, cf, seed, x, *, shape, dist, corder, transpose, event):
+    flags = (distribution(dist).code, _is_scatter(corder, transpose), bool(event))
+    return (w, cf, seed, x), flags, f"sparsecore {kernel_name[:-7]}: kernel failure"
 
 
 # ---------------------------------------------------------------------------
 # differentiation
 # ---------------------------------------------------------------------------
 
-def _zeros_out(w, x, shape, transpose):
-    return jnp.zeros((_out_length(shape, transpose),) + x.shape[1:], w.dtype)
-
-
-def _make_rules(prim_getter):
-    def w_jvp(w_dot, w, cf, seed, x, **params):
-        return prim_getter().bind(w_dot.astype(w.dtype), cf, seed, x, **params)
-
-    def x_jvp(x_dot, w, cf, seed, x, *, event, **params):
-        if event:  # a step function of x: zero derivative almost everywhere
-            return _zeros_out(w, x, params["shape"], params["transpose"])
-        return prim_getter().bind(w, cf, seed, x_dot.astype(w.dtype), event=False, **params)
-
-    def transpose_rule(ct, w, cf, seed, x, *, shape, dist, corder, transpose, event, backend):
-        if ad.is_undefined_primal(cf) or ad.is_undefined_primal(seed):
-            raise ValueError("generated-connectivity products are not linear in the seed or "
-                             "the connection probability; they cannot be transposed in them.")
-        params = dict(shape=shape, dist=dist, corder=corder, backend=backend)
-        if ad.is_undefined_primal(x):
-            if event:
-                raise ValueError("an event product is not linear in its spikes")
-            if type(ct) is ad.Zero:
-                return None, None, None, ad.Zero(x.aval)
-            ct_x = prim_getter().bind(w, cf, seed, ct, transpose=not transpose, event=False,
-                                      **params)
-            return None, None, None, ct_x.astype(x.aval.dtype)
-        if type(ct) is ad.Zero:
-            return ad.Zero(w.aval), None, None, None
-        k = w.aval.shape[0]
-        basis = jnp.eye(k, dtype=ct.dtype)
-        ct_w = jnp.stack([
-            jnp.sum(ct * prim_getter().bind(basis[i], cf, seed, x, transpose=transpose,
-                                            event=event, **params))
-            for i in range(k)])
-        return ct_w.astype(w.aval.dtype), None, None, None
-
-    return w_jvp, x_jvp, transpose_rule
+def _w_cotangent(ct, w_shape, cf, seed, x, *, bind, **params):
+    """``ct . (M_i @ x)`` for every weight parameter ``i`` (``M_i``: the matrix of ``e_i``)."""
+    basis = jnp.eye(w_shape[0], dtype=ct.dtype)
+    return jnp.stack([jnp.sum(ct * bind(basis[i], cf, seed, x, **params))
+                      for i in range(w_shape[0])])
 
 
 # ---------------------------------------------------------------------------
@@ -218,8 +166,9 @@ def _make_rules(prim_getter):
 
 jitcmv_p, jitcmm_p = declare_products(
     ("jitcmv", "jitc_mv_kernel"), ("jitcmm", "jitc_mm_kernel"),
-    abstract_eval=_abstract_eval, reference=_reference, numba_call=_numba_call,
-    make_rules=_make_rules, n_structure=2)
+    family="generated-connectivity", structure=("the seed", "the connection probability"),
+    reference=_reference, values_cotangent=_w_cotangent, numba_module="_jitc_numba",
+    numba_args=_numba_args)
 
 
 def jitc_product(w, cf, seed, x, *, shape, dist, corder, transpose, event, backend):
