@@ -73,6 +73,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+import abc
 import operator
 
 from . import _elementwise as E, _units
@@ -95,7 +96,15 @@ def _dense_operand(other):
     return None
 
 
-class SparseMatrix(u.sparse.SparseMatrix):
+def _refused_comparison(op: str):
+    def compare(self, other):
+        raise E.densifying_error(self, f"comparison {type(self).__name__} {op} "
+                                       f"{type(other).__name__}")
+    compare.__name__ = f"comparison {op}"
+    return compare
+
+
+class SparseMatrix(u.sparse.SparseMatrix, metaclass=abc.ABCMeta):
     """Base class of sparsecore's matrices (a JAX pytree).
 
     Holds the ``@`` dispatch, the units boundary and the elementwise operator
@@ -117,10 +126,69 @@ class SparseMatrix(u.sparse.SparseMatrix):
     __array_priority__ = 1000  # NumPy defers binary operators to us
     _entries_stored = True  # see the module docstring for the hook contract
     data: object
+    shape: tuple
+    #: orientation: 0 when the lines of the buffers (compressed rows, fixed-number
+    #: rows, generated lines) are the matrix's rows, 1 when they are its columns
+    _axis: int
+    #: the class of the transpose, over the same leaves (CSR <-> CSC, ...)
+    _twin: type
+    #: the array attributes, in pytree order; then each of ``_optional_leaves``
+    #: that is not None (e.g. an attached column index)
+    _leaf_names: tuple = ()
+    _optional_leaves: tuple = ()
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         jax.tree_util.register_pytree_node_class(cls)
+
+    # -- pytree and orientation ------------------------------------------------
+    def tree_flatten(self):
+        children = tuple(getattr(self, name) for name in self._leaf_names)
+        extra = tuple(v for v in (getattr(self, name) for name in self._optional_leaves)
+                      if v is not None)
+        return children + extra, (self.shape,)
+
+    @classmethod
+    def tree_unflatten(cls, aux, children):
+        obj = object.__new__(cls)  # leaves may be tracers, float0 or placeholders
+        obj.shape, = aux
+        for name, child in zip(cls._leaf_names + cls._optional_leaves, children):
+            setattr(obj, name, child)
+        return obj
+
+    @classmethod
+    def _line_view(cls, shape) -> tuple:
+        """``shape`` as the buffers see it: lines first (reversed when ``_axis == 1``)."""
+        return tuple(shape) if cls._axis == 0 else tuple(shape)[::-1]
+
+    @property
+    def _view_shape(self) -> tuple:
+        return self._line_view(self.shape)
+
+    @classmethod
+    def _dense_lines(cls, x, *, op: str):
+        """``(view, mantissa, unit)`` of a dense 2-D ``x``: ``view`` has the lines as rows."""
+        mantissa, unit = _units.split(x)
+        mantissa = jnp.asarray(mantissa)
+        if mantissa.ndim != 2:
+            raise ValueError(f"{cls.__name__}.{op}: x must be 2-D, got shape "
+                             f"{tuple(mantissa.shape)}.")
+        return (mantissa if cls._axis == 0 else mantissa.T), mantissa, unit
+
+    def transpose(self, axes=None):
+        """The transpose: the twin class over the same leaves (no copy)."""
+        if axes is not None and tuple(axes) != (1, 0):
+            raise ValueError(f"a 2-D matrix transposes with axes=(1, 0) only, got {axes!r}.")
+        return self._twin.tree_unflatten((self.shape[::-1],), self.tree_flatten()[0])
+
+    @property
+    @abc.abstractmethod
+    def nnz(self) -> int:
+        """Number of stored (or generated) entries."""
+
+    @abc.abstractmethod
+    def todense(self):
+        """Dense ``jax.Array`` (a Quantity when the values carry units)."""
 
     # -- metadata -----------------------------------------------------------
     def _first_values(self):
@@ -164,18 +232,20 @@ class SparseMatrix(u.sparse.SparseMatrix):
     # -- products -----------------------------------------------------------
     def dot(self, other, *, backend=None):
         """``self @ other`` with an explicit backend (None, "numba" or "jax")."""
-        result = self._matmul(other, reflected=False, backend=backend)
-        if result is NotImplemented:
-            raise TypeError(f"cannot multiply {type(self).__name__} by {type(other).__name__}; "
-                            f"pass a dense vector/matrix or bool spikes.")
-        return result
+        return self._explicit_matmul(other, reflected=False, backend=backend)
 
     def rdot(self, other, *, backend=None):
         """``other @ self`` with an explicit backend (None, "numba" or "jax")."""
-        result = self._matmul(other, reflected=True, backend=backend)
+        return self._explicit_matmul(other, reflected=True, backend=backend)
+
+    def _explicit_matmul(self, other, *, reflected, backend):
+        result = self._matmul(other, reflected=reflected, backend=backend)
         if result is NotImplemented:
-            raise TypeError(f"cannot multiply {type(other).__name__} by {type(self).__name__}; "
-                            f"pass a dense vector/matrix or bool spikes.")
+            left, right = type(self).__name__, type(other).__name__
+            if reflected:
+                left, right = right, left
+            raise TypeError(f"cannot multiply {left} by {right}; pass a dense vector/matrix or "
+                            f"bool spikes.")
         return result
 
     def __matmul__(self, other):
@@ -231,8 +301,9 @@ class SparseMatrix(u.sparse.SparseMatrix):
         unit = data_unit if event else _units.multiply_units(data_unit, x_unit)
         return _units.attach(out, unit)
 
+    @abc.abstractmethod
     def _dense_product(self, data, x, *, transpose, event, backend):
-        raise NotImplementedError
+        """``self @ x`` (``self.T @ x``) on unit-free arrays (see the module docstring)."""
 
     # -- hooks of classes that store their values (see the module docstring) ----
     def _entries_shape(self):
@@ -244,8 +315,9 @@ class SparseMatrix(u.sparse.SparseMatrix):
     def _with_values(self, data):
         raise NotImplementedError(f"{type(self).__name__} must implement _with_values(data)")
 
+    @abc.abstractmethod
     def _structure_leaves(self):
-        raise NotImplementedError(f"{type(self).__name__} must implement _structure_leaves()")
+        """The leaves that decide which entries exist (see the module docstring)."""
 
     # -- hooks of classes with generated entries ------------------------------------
     def _value_leaves(self):
@@ -452,26 +524,6 @@ class SparseMatrix(u.sparse.SparseMatrix):
         return self._binary(other, operator.sub, "-", reverse=True, kinds=("matrix",))
 
     # -- comparisons: the result would be dense ---------------------------------------------
-    def _compare(self, other, op):
-        raise E.densifying_error(self, f"comparison {type(self).__name__} {op} "
-                                       f"{type(other).__name__}")
-
-    def __eq__(self, other):
-        return self._compare(other, "==")
-
-    def __ne__(self, other):
-        return self._compare(other, "!=")
-
-    def __lt__(self, other):
-        return self._compare(other, "<")
-
-    def __le__(self, other):
-        return self._compare(other, "<=")
-
-    def __gt__(self, other):
-        return self._compare(other, ">")
-
-    def __ge__(self, other):
-        return self._compare(other, ">=")
-
+    __eq__, __ne__, __lt__, __le__, __gt__, __ge__ = (
+        _refused_comparison(op) for op in ("==", "!=", "<", "<=", ">", ">="))
     __hash__ = None

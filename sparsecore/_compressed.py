@@ -2,7 +2,7 @@
 
 A CSC matrix of shape ``(m, n)`` is, buffer for buffer, the CSR matrix of its
 transpose (shape ``(n, m)``).  ``_Compressed`` works on that row-compressed
-view; the only orientation hook is ``_compressed_axis``.  ``.T`` swaps the
+view; the orientation is the base class's ``_axis``.  ``.T`` swaps the
 class over the same buffers.
 """
 from __future__ import annotations
@@ -34,7 +34,8 @@ def _recompress(data, indices, indptr, csr_shape):
 
 
 class _Compressed(CompressedPlasticity, SparseMatrix):
-    _compressed_axis: int  # 0: rows are compressed (CSR); 1: columns (CSC)
+    _leaf_names = ("data", "indices", "indptr")
+    _optional_leaves = ("_column_index",)
 
     def __init__(self, args, *, shape):
         if not isinstance(args, (tuple, list)) or len(args) != 3:
@@ -46,50 +47,24 @@ class _Compressed(CompressedPlasticity, SparseMatrix):
         shape = tuple(shape) if isinstance(shape, (list, tuple)) else shape
         view_shape = None
         if isinstance(shape, tuple) and len(shape) == 2:
-            view_shape = shape if self._compressed_axis == 0 else shape[::-1]
+            view_shape = self._line_view(shape)
         data_m, indices, indptr, view_shape = V.check_csr_arrays(
             data_m, indices, indptr, view_shape if view_shape is not None else shape,
             where=type(self).__name__)
-        self.shape = view_shape if self._compressed_axis == 0 else view_shape[::-1]
-        self.data = _units.attach(data_m, unit) if unit is not None else data_m
+        self.shape = self._line_view(view_shape)
+        self.data = _units.attach(data_m, unit)
         self.indices = indices
         self.indptr = indptr
-
-    # -- pytree ------------------------------------------------------------
-    def tree_flatten(self):
-        # An attached column index (with_column_index) is one optional extra child.
-        extra = () if self._column_index is None else (self._column_index,)
-        return (self.data, self.indices, self.indptr) + extra, (self.shape,)
-
-    @classmethod
-    def tree_unflatten(cls, aux, children):
-        obj = object.__new__(cls)  # leaves may be tracers, float0 or placeholders
-        obj.data, obj.indices, obj.indptr = children[:3]
-        if len(children) > 3:
-            obj._column_index = children[3]
-        obj.shape, = aux
-        return obj
 
     # -- structure ---------------------------------------------------------
     @property
     def nnz(self) -> int:
         return self.indices.shape[0]
 
-    @property
-    def _view_shape(self):
-        """Shape of the row-compressed matrix these buffers describe."""
-        return self.shape if self._compressed_axis == 0 else self.shape[::-1]
-
     def _dense_product(self, data, x, *, transpose, event, backend):
         return csr_product(data, self.indices, self.indptr, x, shape=self._view_shape,
-                           transpose=transpose != (self._compressed_axis == 1), event=event,
+                           transpose=transpose != (self._axis == 1), event=event,
                            backend=backend)
-
-    def transpose(self, axes=None):
-        if axes is not None and tuple(axes) != (1, 0):
-            raise ValueError(f"a 2-D matrix transposes with axes=(1, 0) only, got {axes!r}.")
-        other = CSC if self._compressed_axis == 0 else CSR
-        return other.tree_unflatten((self.shape[::-1],), self.tree_flatten()[0])
 
     def todense(self):
         """Dense ``jax.Array`` (a Quantity when the values carry units)."""
@@ -97,7 +72,7 @@ class _Compressed(CompressedPlasticity, SparseMatrix):
         rows = csr_row_indices(self.indptr, self.nnz)
         values = jnp.broadcast_to(data, (self.nnz,))
         dense = jnp.zeros(self._view_shape, data.dtype).at[rows, self.indices].add(values)
-        if self._compressed_axis == 1:
+        if self._axis == 1:
             dense = dense.T
         return _units.attach(dense, unit)
 
@@ -112,7 +87,7 @@ class _Compressed(CompressedPlasticity, SparseMatrix):
             return self
         data, unit = _units.split(self.data)
         arrays = _recompress(data, self.indices, self.indptr, self._view_shape)
-        arrays = (_units.attach(arrays[0], unit) if unit is not None else arrays[0],) + arrays[1:]
+        arrays = (_units.attach(arrays[0], unit),) + arrays[1:]
         return cls.tree_unflatten((self.shape,), arrays)
 
     # -- elementwise hooks (contract in sparsecore/_base.py) ------------------
@@ -125,7 +100,7 @@ class _Compressed(CompressedPlasticity, SparseMatrix):
 
     def _entry_coords(self):
         rows = csr_row_indices(self.indptr, self.nnz)
-        return (rows, self.indices) if self._compressed_axis == 0 else (self.indices, rows)
+        return (rows, self.indices) if self._axis == 0 else (self.indices, rows)
 
     # -- canonical format (eager; sparsecore/_canonical.py) -----------------
     def eliminate_zeros(self):
@@ -154,12 +129,7 @@ class _Compressed(CompressedPlasticity, SparseMatrix):
         nonzeros are kept, and if there are fewer the rest are padded with
         explicit zeros in the last row (column for CSC).
         """
-        mantissa, unit = _units.split(x)
-        mantissa = jnp.asarray(mantissa)
-        if mantissa.ndim != 2:
-            raise ValueError(f"{cls.__name__}.fromdense: x must be 2-D, got shape "
-                             f"{tuple(mantissa.shape)}.")
-        view = mantissa if cls._compressed_axis == 0 else mantissa.T
+        view, mantissa, unit = cls._dense_lines(x, op="fromdense")
         if nnz is None:
             if isinstance(view, jax.core.Tracer):
                 raise ValueError(f"{cls.__name__}.fromdense under jit needs a static nnz=; "
@@ -171,7 +141,7 @@ class _Compressed(CompressedPlasticity, SparseMatrix):
         values = jnp.where(jnp.arange(nnz) < jnp.count_nonzero(view), view[rows, cols], 0)
         index_dtype = jnp.int32
         indptr = jnp.searchsorted(rows, jnp.arange(m + 1), side="left").astype(index_dtype)
-        values = _units.attach(values, unit) if unit is not None else values
+        values = _units.attach(values, unit)
         return cls((values, cols.astype(index_dtype), indptr), shape=mantissa.shape)
 
     @classmethod
@@ -180,7 +150,7 @@ class _Compressed(CompressedPlasticity, SparseMatrix):
         if not sp.issparse(matrix):
             raise TypeError(f"{cls.__name__}.from_scipy expects a scipy.sparse array or matrix, "
                             f"got {type(matrix).__name__}; use fromdense for dense arrays.")
-        converted = sp.csr_array(matrix) if cls._compressed_axis == 0 else sp.csc_array(matrix)
+        converted = sp.csr_array(matrix) if cls._axis == 0 else sp.csc_array(matrix)
         return cls((converted.data, converted.indices, converted.indptr), shape=matrix.shape)
 
     def to_scipy(self, format: str = "csr"):
@@ -192,7 +162,7 @@ class _Compressed(CompressedPlasticity, SparseMatrix):
             raise TypeError(f"to_scipy: scipy cannot hold units ({unit}); convert the mantissa "
                             f"first, e.g. W.with_data(W.data.to_decimal(unit)).to_scipy().")
         data = np.broadcast_to(np.asarray(data), (self.nnz,)).copy()
-        build = sp.csr_array if self._compressed_axis == 0 else sp.csc_array
+        build = sp.csr_array if self._axis == 0 else sp.csc_array
         matrix = build((data, np.asarray(self.indices), np.asarray(self.indptr)), shape=self.shape)
         return matrix.asformat(format)
 
@@ -220,7 +190,7 @@ class CSR(_Compressed):
     >>> W.T
     CSC(float32[3, 2], nnz=3)
     """
-    _compressed_axis = 0
+    _axis = 0
 
 
 class CSC(_Compressed):
@@ -240,4 +210,7 @@ class CSC(_Compressed):
     >>> W @ jnp.array([True, False])
     Array([1., 0., 3.], dtype=float32)
     """
-    _compressed_axis = 1
+    _axis = 1
+
+
+CSR._twin, CSC._twin = CSC, CSR

@@ -4,7 +4,7 @@ A FixedPreNumConn of shape ``(m, n)`` is, buffer for buffer, the
 FixedPostNumConn of its transpose (shape ``(n, m)``): both store an
 ``(N, n_conn)`` table of partner indices, one row per neuron whose number of
 connections is fixed.  ``_FixedNum`` works on that row view; the only
-orientation hook is ``_fixed_axis``.  ``.T`` swaps the class over the same
+orientation is the base class's ``_axis``.  ``.T`` swaps the class over the same
 buffers.
 """
 from __future__ import annotations
@@ -29,12 +29,13 @@ def _homogeneous(data):
     mantissa, unit = _units.split(data)
     if jnp.ndim(mantissa) == 0:
         mantissa = jnp.reshape(jnp.asarray(mantissa), (1,))
-        return _units.attach(mantissa, unit) if unit is not None else mantissa
+        return _units.attach(mantissa, unit)
     return data
 
 
 class _FixedNum(FixedNumPlasticity, SparseMatrix):
-    _fixed_axis: int  # 0: every row has n_conn entries (FixedPostNumConn); 1: every column
+    _leaf_names = ("data", "indices")
+    _optional_leaves = ("_column_index",)
     _per: str  # what one row of ``indices`` belongs to, for messages
 
     def __init__(self, args, *, shape):
@@ -46,31 +47,11 @@ class _FixedNum(FixedNumPlasticity, SparseMatrix):
         data, indices = args
         shape = V.check_shape(shape, where=name)
         data_m, unit = _units.split(data)
-        data_m, indices, _ = V.check_fcn_arrays(data_m, indices, self._view(shape), where=name,
+        data_m, indices, _ = V.check_fcn_arrays(data_m, indices, self._line_view(shape), where=name,
                                               per=self._per)
         self.shape = shape
-        self.data = _units.attach(data_m, unit) if unit is not None else data_m
+        self.data = _units.attach(data_m, unit)
         self.indices = indices
-
-    @classmethod
-    def _view(cls, shape):
-        """Shape of the row-fixed (FixedPostNumConn) matrix these buffers describe."""
-        return tuple(shape) if cls._fixed_axis == 0 else tuple(shape)[::-1]
-
-    # -- pytree ------------------------------------------------------------
-    def tree_flatten(self):
-        # An attached column index (with_column_index) is one optional extra child.
-        extra = () if self._column_index is None else (self._column_index,)
-        return (self.data, self.indices) + extra, (self.shape,)
-
-    @classmethod
-    def tree_unflatten(cls, aux, children):
-        obj = object.__new__(cls)  # leaves may be tracers, float0 or placeholders
-        obj.data, obj.indices = children[:2]
-        if len(children) > 2:
-            obj._column_index = children[2]
-        obj.shape, = aux
-        return obj
 
     # -- structure ---------------------------------------------------------
     @property
@@ -91,7 +72,7 @@ class _FixedNum(FixedNumPlasticity, SparseMatrix):
     def _entry_coords(self):
         owners = jnp.broadcast_to(jnp.arange(self.indices.shape[0], dtype=self.indices.dtype)
                                   [:, None], self.indices.shape)
-        if self._fixed_axis == 0:
+        if self._axis == 0:
             return owners, self.indices
         return self.indices, owners
 
@@ -101,15 +82,9 @@ class _FixedNum(FixedNumPlasticity, SparseMatrix):
     def _dense_product(self, data, x, *, transpose, event, backend):
         if data.ndim == 0:
             data = data.reshape(1)
-        return fcn_product(data, self.indices, x, shape=self._view(self.shape),
-                           transpose=transpose != (self._fixed_axis == 1), event=event,
+        return fcn_product(data, self.indices, x, shape=self._view_shape,
+                           transpose=transpose != (self._axis == 1), event=event,
                            backend=backend)
-
-    def transpose(self, axes=None):
-        if axes is not None and tuple(axes) != (1, 0):
-            raise ValueError(f"a 2-D matrix transposes with axes=(1, 0) only, got {axes!r}.")
-        other = FixedPreNumConn if self._fixed_axis == 0 else FixedPostNumConn
-        return other.tree_unflatten((self.shape[::-1],), self.tree_flatten()[0])
 
     # -- conversion --------------------------------------------------------
     def todense(self):
@@ -132,7 +107,7 @@ class _FixedNum(FixedNumPlasticity, SparseMatrix):
         values = data.reshape(-1) if data.ndim == 2 else data.reshape(1)
         if unit is not None:
             values = _units.attach(values, unit)
-        cls = CSR if self._fixed_axis == 0 else CSC
+        cls = CSR if self._axis == 0 else CSC
         return cls.tree_unflatten((self.shape,), (values, self.indices.reshape(-1), indptr))
 
     def tocsr(self) -> CSR:
@@ -148,12 +123,6 @@ class _FixedNum(FixedNumPlasticity, SparseMatrix):
         return self._compressed().to_scipy(format)
 
     @classmethod
-    def _from_rows(cls, data, indices, shape):
-        data, unit = _units.split(data)
-        return cls(((_units.attach(data, unit) if unit is not None else data), indices),
-                   shape=shape)
-
-    @classmethod
     def from_scipy(cls, matrix):
         """From a scipy.sparse array or matrix whose rows (columns) all hold ``n_conn`` entries.
 
@@ -163,7 +132,7 @@ class _FixedNum(FixedNumPlasticity, SparseMatrix):
         if not sp.issparse(matrix):
             raise TypeError(f"{name}.from_scipy expects a scipy.sparse array or matrix, got "
                             f"{type(matrix).__name__}; use fromdense for dense arrays.")
-        view = sp.csr_array(matrix) if cls._fixed_axis == 0 else sp.csc_array(matrix)
+        view = sp.csr_array(matrix) if cls._axis == 0 else sp.csc_array(matrix)
         counts = np.diff(view.indptr)
         n_conn = _common_count(counts, cls, "from_scipy")
         n = counts.shape[0]
@@ -183,12 +152,7 @@ class _FixedNum(FixedNumPlasticity, SparseMatrix):
         holding more than ``n_conn`` nonzeros is an error.
         """
         name = cls.__name__
-        mantissa, unit = _units.split(x)
-        mantissa = jnp.asarray(mantissa)
-        if mantissa.ndim != 2:
-            raise ValueError(f"{name}.fromdense: x must be 2-D, got shape "
-                             f"{tuple(mantissa.shape)}.")
-        view = mantissa if cls._fixed_axis == 0 else mantissa.T
+        view, mantissa, unit = cls._dense_lines(x, op="fromdense")
         concrete = V.is_concrete(view)
         if n_conn is None:
             if not concrete:
@@ -210,7 +174,7 @@ class _FixedNum(FixedNumPlasticity, SparseMatrix):
         values = jnp.take_along_axis(view, cols, axis=1)
         if not jnp.issubdtype(values.dtype, jnp.floating):
             values = values.astype(jnp.result_type(float))
-        values = _units.attach(values, unit) if unit is not None else values
+        values = _units.attach(values, unit)
         return cls((values, cols), shape=tuple(mantissa.shape))
 
     @classmethod
@@ -240,7 +204,7 @@ class _FixedNum(FixedNumPlasticity, SparseMatrix):
         """
         name = f"{cls.__name__}.random"
         n_pre, n_post = V.check_shape((n_pre, n_post), where=name)
-        n_rows, n_targets = cls._view((n_pre, n_post))
+        n_rows, n_targets = cls._line_view((n_pre, n_post))
         indices = random_partners(n_rows, n_targets, n_conn, seed=seed, allow_self=allow_self,
                                   where=name)
         data, unit = _units.split(weight)
@@ -250,7 +214,7 @@ class _FixedNum(FixedNumPlasticity, SparseMatrix):
                              f"(one value per connection), got shape {tuple(data.shape)}.")
         if data.ndim == 0:
             data = data.reshape(1)
-        data = _units.attach(data, unit) if unit is not None else data
+        data = _units.attach(data, unit)
         # indices are valid by construction: skip the constructor's bounds scan
         return cls.tree_unflatten(((n_pre, n_post),), (data, jnp.asarray(indices)))
 
@@ -299,7 +263,7 @@ class FixedPostNumConn(_FixedNum):
     >>> sc.FixedPostNumConn.random(1000, 1000, 10, weight=0.5, seed=0, allow_self=False).n_conn
     10
     """
-    _fixed_axis = 0
+    _axis = 0
     _per = "row (presynaptic neuron)"
 
 
@@ -323,5 +287,8 @@ class FixedPreNumConn(_FixedNum):
     >>> jnp.array([True, True, False]) @ W
     Array([1.], dtype=float32)
     """
-    _fixed_axis = 1
+    _axis = 1
     _per = "column (postsynaptic neuron)"
+
+
+FixedPostNumConn._twin, FixedPreNumConn._twin = FixedPreNumConn, FixedPostNumConn

@@ -176,14 +176,8 @@ data : array or Quantity
 indices : integer array
     Shape ``(shape[0], n_conn)``: row ``i`` stores ``A[i, indices[i, k]] =
     data[i, k]``.  Repeated columns in one row sum.
-operand : array or Quantity
-    Shape ``(shape[1],)``, or ``(shape[0],)`` with ``transpose=True``.
-shape : tuple of int
-    ``(m, n)`` of the matrix ``A``.
-transpose : bool
-    Compute ``A.T @ v``.
-backend : {None, "numba", "jax"}
-    ``None`` picks numba on CPU and the pure-JAX reference elsewhere.
+operand, shape, transpose, backend
+    As in :func:`csrmv`.
 
 Returns
 -------

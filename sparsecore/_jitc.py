@@ -112,7 +112,6 @@ def check_seed(seed, *, where):
 class _JITC(SparseMatrix):
     _entries_stored = False
     _dist: str
-    _corder: bool
 
     def __init__(self, args, *, shape):
         name = type(self).__name__
@@ -125,7 +124,7 @@ class _JITC(SparseMatrix):
         mantissas, unit, prob, seed, shape = check_jitc_args(self._dist, weights, prob, seed,
                                                              shape, where=name)
         self.shape = shape
-        self._weights = tuple(_units.attach_exact(m, unit) if unit is not None else m
+        self._weights = tuple(_units.attach_exact(m, unit)
                               for m in mantissas)
         self.prob = prob
         self.seed = seed
@@ -166,21 +165,33 @@ class _JITC(SparseMatrix):
         unit = _units.split(self._weights[0])[1]
         affine = distribution(self._dist).to_affine(mantissas)
         vector = jnp.stack([jnp.asarray(m) for m in affine])
-        return _units.attach_exact(vector, unit) if unit is not None else vector
+        return _units.attach_exact(vector, unit)
 
     # -- structure ---------------------------------------------------------
     @property
     def nnz(self) -> int:
-        """Number of entries: generated and counted (costs one pass over the matrix)."""
-        n_lines, line_len = line_geometry(self.shape, self._corder)
+        raise TypeError(f"{type(self).__name__} does not store its entries, so their number is "
+                        f"not known without generating the matrix; count them on purpose with "
+                        f".count_nnz() (one pass over the matrix, eager).")
+
+    def count_nnz(self) -> int:
+        """Number of entries, generated and counted: one pass over the matrix (eager).
+
+        Examples
+        --------
+        >>> import sparsecore as sc
+        >>> sc.JITCHomoR((1.5, 0.5, 42), shape=(3, 4)).count_nnz()
+        8
+        """
+        n_lines, line_len = self._line_shape()
         counts = jitc_product(jnp.ones((1,), jnp.float32), _prng.gap_scale(self.prob), self.seed,
-                              jnp.ones((line_len,), jnp.float32), shape=self._line_shape(),
+                              jnp.ones((line_len,), jnp.float32), shape=(n_lines, line_len),
                               dist="homo", corder=True, transpose=False, event=False,
                               backend=None)
         return int(np.asarray(counts, dtype=np.int64).sum())
 
     def _line_shape(self):
-        return line_geometry(self.shape, self._corder)
+        return line_geometry(self.shape, (self._axis == 0))
 
     def __repr__(self):
         dims = ", ".join(str(s) for s in self.shape)
@@ -196,20 +207,14 @@ class _JITC(SparseMatrix):
 
     def _dense_product(self, data, x, *, transpose, event, backend):
         return jitc_product(data, _prng.gap_scale(self.prob), self.seed, x, shape=self.shape,
-                            dist=self._dist, corder=self._corder, transpose=transpose,
+                            dist=self._dist, corder=(self._axis == 0), transpose=transpose,
                             event=event, backend=backend)
-
-    def transpose(self, axes=None):
-        if axes is not None and tuple(axes) != (1, 0):
-            raise ValueError(f"a 2-D matrix transposes with axes=(1, 0) only, got {axes!r}.")
-        other = jitc_class(self._dist, not self._corder)
-        return other.tree_unflatten((self.shape[::-1],), self._weights + (self.prob, self.seed))
 
     def _generate(self):
         data, unit = _units.split(self.data)
         mask, values = jitc_generate(jnp.asarray(data), _prng.gap_scale(self.prob).reshape(1),
                                      self.seed.reshape(1), shape=self.shape, dist=self._dist,
-                                     corder=self._corder)
+                                     corder=(self._axis == 0))
         return mask, values, unit
 
     def todense(self):
@@ -233,7 +238,7 @@ class _JITC(SparseMatrix):
         rows, cols = np.nonzero(mask)
         indptr = np.searchsorted(rows, np.arange(self.shape[0] + 1)).astype(np.int32)
         data = values[rows, cols]
-        data = _units.attach(jnp.asarray(data), unit) if unit is not None else data
+        data = _units.attach(jnp.asarray(data), unit)
         return CSR((data, cols.astype(np.int32), indptr), shape=self.shape)
 
     def tocsc(self):
@@ -243,12 +248,12 @@ class _JITC(SparseMatrix):
 
 class JITCR(_JITC):
     """Base of the row-generated classes: row ``i`` depends only on (seed, i, prob)."""
-    _corder = True
+    _axis = 0
 
 
 class JITCC(_JITC):
     """Base of the column-generated classes: column ``j`` depends only on (seed, j, prob)."""
-    _corder = False
+    _axis = 1
 
 
 _DOC = """{what}, generated {by}: ``{name}(({args}, prob, seed), shape=(m, n))``.
@@ -293,13 +298,15 @@ def _make_doc(name, dist, corder):
 
 
 def _public(dist, base):
-    name = f"JITC{distribution(dist).title}{'R' if base._corder else 'C'}"
+    name = f"JITC{distribution(dist).title}{'R' if (base._axis == 0) else 'C'}"
     cls = type(name, (base,), {"_dist": dist, "__module__": __name__,
-                               "__doc__": _make_doc(name, dist, base._corder)})
-    _CLASSES[(dist, base._corder)] = cls
+                               "__doc__": _make_doc(name, dist, (base._axis == 0))})
+    _CLASSES[(dist, (base._axis == 0))] = cls
     return cls
 
 
 JITCHomoR, JITCHomoC = _public("homo", JITCR), _public("homo", JITCC)
 JITCNormalR, JITCNormalC = _public("normal", JITCR), _public("normal", JITCC)
 JITCUniformR, JITCUniformC = _public("uniform", JITCR), _public("uniform", JITCC)
+for (_dist, _rows), _cls in _CLASSES.items():
+    _cls._twin = _CLASSES[(_dist, not _rows)]

@@ -4,7 +4,7 @@ The bodies behind both the plasticity methods of the matrix classes and the
 functional update functions: each converts traces and bounds to the weight's
 unit once, binds one primitive of :mod:`sparsecore.kernels.plasticity` and
 re-attaches the weight's unit.  The buffers describe a row-compressed view
-whose rows are the spiking side (``view_shape = (spiking, trace side)``).
+whose rows are the spiking side.
 """
 from __future__ import annotations
 
@@ -102,14 +102,24 @@ def _weight_index_array(weight_indices, nnz, *, where, full):
     return wi
 
 
-def compressed_update_op(weight, indices, indptr, weight_indices, spike, trace, w_min, w_max,
-                         *, view_shape, spike_name, trace_name, where, backend, full=True):
-    """Shared body: ``view_shape`` = (spiking side, trace side) of ``(indices, indptr)``.
+def _sides(shape, on_pre: bool, where: str):
+    """``(view_shape, spike_name, trace_name)``: the view has the spiking side as rows."""
+    shape = V.check_shape(shape, where=where)
+    if on_pre:
+        return shape, "pre_spike", "post_trace"
+    return shape[::-1], "post_spike", "pre_trace"
 
-    ``full=False`` skips the O(nnz) value scans of the structure (for matrices
-    validated at construction).
+
+def compressed_update_op(weight, indices, indptr, weight_indices, spike, trace, w_min, w_max,
+                         *, shape, on_pre: bool, where, backend, full=True):
+    """Shared body: ``(indices, indptr)`` compress the spiking side of the ``shape`` matrix.
+
+    That is the rows (presynaptic side) for an on-pre update and the columns
+    for an on-post one; ``weight_indices`` (or None) maps its entries to the
+    positions of ``weight``.  ``full=False`` skips the O(nnz) value scans of the
+    structure (for matrices validated at construction).
     """
-    view_shape = V.check_shape(view_shape, where=where)
+    view_shape, spike_name, trace_name = _sides(shape, on_pre, where)
     indices = V.as_index_array(indices, name="indices", where=where)
     w, unit = _weight_vector(weight, indices.shape[0], where=where)
     w, indices, indptr, view_shape = V.check_csr_arrays(w, indices, indptr, view_shape, where=where,
@@ -138,8 +148,10 @@ def column_index(indices, indptr, shape):
     return rows[order], col_indptr, order
 
 
-def fixed_update_op(data, indices, spike, trace, w_min, w_max, *, view_shape, spike_name,
-                  trace_name, where, backend):
+def fixed_update_op(data, indices, spike, trace, w_min, w_max, *, shape, on_pre: bool, where,
+                    backend):
+    """An update of fixed-number tables whose rows are the spiking side (``(N, n_conn)``)."""
+    view_shape, spike_name, _ = _sides(shape, on_pre, where)
     indices = V.as_index_array(indices, name="indices", where=where, ndim=2)
     n_rows, n_conn = indices.shape
     if n_rows != view_shape[0]:
@@ -155,8 +167,7 @@ def fixed_update_op(data, indices, spike, trace, w_min, w_max, *, view_shape, sp
     flat = _units.attach(mantissa, unit)
     indptr = jnp.arange(n_rows + 1, dtype=indices.dtype) * n_conn
     out = compressed_update_op(flat, indices.reshape(-1), indptr, None, spike, trace, w_min,
-                               w_max, view_shape=view_shape, spike_name=spike_name,
-                               trace_name=trace_name, where=where, backend=backend)
+                               w_max, shape=shape, on_pre=on_pre, where=where, backend=backend)
     out_m, out_unit = _units.split(out)
     return _units.attach(out_m.reshape(indices.shape), out_unit)
 

@@ -21,7 +21,7 @@ __all__ = ["CompressedPlasticity", "FixedNumPlasticity"]
 
 
 class CompressedPlasticity:
-    """Methods shared by ``CSR`` and ``CSC`` (``_compressed_axis`` 0 or 1).
+    """Methods shared by ``CSR`` and ``CSC`` (``_axis`` 0 or 1).
 
     The buffers describe a row-compressed view of shape ``_view_shape``; the
     spiking side whose neurons are the view's rows is updated directly, the
@@ -33,7 +33,7 @@ class CompressedPlasticity:
     # -- hooks: the row-compressed view of the buffers -------------------------
     def _plastic_view(self):
         """``(values, indices, indptr, view_shape, axis)``; ``axis`` 0: view rows are rows."""
-        return self.data, self.indices, self.indptr, self._view_shape, self._compressed_axis
+        return self.data, self.indices, self.indptr, self._view_shape, self._axis
 
     def _plastic_rebuild(self, values, mirror):
         """The same matrix with new (flat, storage-order) values and column index."""
@@ -77,23 +77,17 @@ class CompressedPlasticity:
 
     def _plastic_update(self, spike, trace, w_min, w_max, *, on_pre: bool, backend):
         values, indices, indptr, view_shape, axis = self._plastic_view()
-        direct = on_pre == (axis == 0)  # the spiking side is the view's rows
         name = f"{type(self).__name__}.update_on_{'pre' if on_pre else 'post'}"
-        spike_name, trace_name = ("pre_spike", "post_trace") if on_pre else ("post_spike",
-                                                                             "pre_trace")
-        if direct:
-            data = compressed_update_op(
-                values, indices, indptr, None, spike, trace, w_min, w_max,
-                view_shape=view_shape, spike_name=spike_name, trace_name=trace_name,
-                where=name, backend=backend, full=False)
-        else:
+        if on_pre != (axis == 0):  # the buffers compress the trace side: walk the mirror
             mirror = self._column_index
             if mirror is None:  # built inside this call only; never stored on self
                 mirror = column_index(indices, indptr, view_shape)
-            data = compressed_update_op(
-                values, mirror[0], mirror[1], mirror[2], spike, trace, w_min, w_max,
-                view_shape=view_shape[::-1], spike_name=spike_name,
-                trace_name=trace_name, where=name, backend=backend, full=False)
+            indices, indptr, weight_indices = mirror
+        else:
+            weight_indices = None
+        data = compressed_update_op(values, indices, indptr, weight_indices, spike, trace, w_min,
+                                    w_max, shape=self.shape, on_pre=on_pre, where=name,
+                                    backend=backend, full=False)
         return self._plastic_rebuild(data, self._column_index)
 
     def update_on_pre(self, pre_spike, post_trace, w_min=None, w_max=None, *, backend=None):
@@ -180,7 +174,7 @@ class CompressedPlasticity:
 
 
 class FixedNumPlasticity(CompressedPlasticity):
-    """The same methods for FixedPostNumConn / FixedPreNumConn (``_fixed_axis`` 0 or 1).
+    """The same methods for FixedPostNumConn / FixedPreNumConn (``_axis`` 0 or 1).
 
     The ``(N, n_conn)`` tables are a compressed matrix whose rows all hold
     ``n_conn`` entries; the updates run on the flattened buffers (a reshape,
@@ -192,7 +186,7 @@ class FixedNumPlasticity(CompressedPlasticity):
         n_rows, n_conn = self.indices.shape
         indptr = jnp.arange(n_rows + 1, dtype=self.indices.dtype) * n_conn
         return (self._flat_values(self.data), self.indices.reshape(-1), indptr,
-                self._view(self.shape), self._fixed_axis)
+                self._view_shape, self._axis)
 
     def _flat_values(self, w):
         mantissa, unit = _units.split(w)

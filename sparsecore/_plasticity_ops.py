@@ -73,11 +73,9 @@ def update_csr_on_binary_pre(weight, indices, indptr, pre_spike, post_trace, w_m
     ...                             jnp.array([0.1, 0.8]), w_max=1.0, shape=(2, 2))
     Array([0.6, 1. , 0.8, 0.2], dtype=float32)
     """
-    where = "update_csr_on_binary_pre"
-    shape = V.check_shape(shape, where=where)
-    return compressed_update_op(weight, indices, indptr, None, pre_spike, post_trace, w_min, w_max,
-                                view_shape=shape, spike_name="pre_spike",
-                                trace_name="post_trace", where=where, backend=backend)
+    return compressed_update_op(weight, indices, indptr, None, pre_spike, post_trace, w_min,
+                                w_max, shape=shape, on_pre=True, where="update_csr_on_binary_pre",
+                                backend=backend)
 
 
 def update_csr_on_binary_post(weight, indices, indptr, weight_indices, pre_trace, post_spike,
@@ -123,11 +121,9 @@ def update_csr_on_binary_post(weight, indices, indptr, weight_indices, pre_trace
     ...                              shape=(2, 2))
     Array([0.6 , 0.3 , 0.75, 0.2 ], dtype=float32)
     """
-    where = "update_csr_on_binary_post"
-    shape = V.check_shape(shape, where=where)
     return compressed_update_op(weight, indices, indptr, weight_indices, post_spike, pre_trace,
-                                w_min, w_max, view_shape=shape[::-1], spike_name="post_spike",
-                                trace_name="pre_trace", where=where, backend=backend)
+                                w_min, w_max, shape=shape, on_pre=False,
+                                where="update_csr_on_binary_post", backend=backend)
 
 
 def update_csc_on_binary_post(weight, indices, indptr, pre_trace, post_spike, w_min=None,
@@ -162,11 +158,9 @@ def update_csc_on_binary_post(weight, indices, indptr, pre_trace, post_spike, w_
     ...                              jnp.array([1., 0.]), w_max=2.5, shape=(3, 2))
     Array([1.1, 2.3, 3. ], dtype=float32)
     """
-    where = "update_csc_on_binary_post"
-    shape = V.check_shape(shape, where=where)
     return compressed_update_op(weight, indices, indptr, None, post_spike, pre_trace, w_min,
-                                w_max, view_shape=shape[::-1], spike_name="post_spike",
-                                trace_name="pre_trace", where=where, backend=backend)
+                                w_max, shape=shape, on_pre=False, where="update_csc_on_binary_post",
+                                backend=backend)
 
 
 def update_csc_on_binary_pre(weight, indices, indptr, weight_indices, pre_spike, post_trace,
@@ -206,11 +200,9 @@ def update_csc_on_binary_pre(weight, indices, indptr, weight_indices, pre_spike,
     ...                             jnp.array([0.5, -1.0]), shape=(3, 2))
     Array([1.5, 2.5, 3. ], dtype=float32)
     """
-    where = "update_csc_on_binary_pre"
-    shape = V.check_shape(shape, where=where)
     return compressed_update_op(weight, indices, indptr, weight_indices, pre_spike, post_trace,
-                                w_min, w_max, view_shape=shape, spike_name="pre_spike",
-                                trace_name="post_trace", where=where, backend=backend)
+                                w_min, w_max, shape=shape, on_pre=True,
+                                where="update_csc_on_binary_pre", backend=backend)
 
 
 def csr_to_csc_index(indices, indptr, *, shape):
@@ -286,11 +278,9 @@ def update_fixed_post_conn_on_binary_pre(data, indices, pre_spike, post_trace, w
     Array([[0.6, 0.5],
            [0.8, 0.2]], dtype=float32)
     """
-    where = "update_fixed_post_conn_on_binary_pre"
-    shape = V.check_shape(shape, where=where)
-    return fixed_update_op(data, indices, pre_spike, post_trace, w_min, w_max, view_shape=shape,
-                         spike_name="pre_spike", trace_name="post_trace", where=where,
-                         backend=backend)
+    return fixed_update_op(data, indices, pre_spike, post_trace, w_min, w_max, shape=shape,
+                           on_pre=True, where="update_fixed_post_conn_on_binary_pre",
+                           backend=backend)
 
 
 def update_fixed_pre_conn_on_binary_post(data, indices, pre_trace, post_spike, w_min=None,
@@ -322,11 +312,9 @@ def update_fixed_pre_conn_on_binary_post(data, indices, pre_trace, post_spike, w
     Array([[0.5, 0.3],
            [2.5, 2.5]], dtype=float32)
     """
-    where = "update_fixed_pre_conn_on_binary_post"
-    shape = V.check_shape(shape, where=where)
-    return fixed_update_op(data, indices, post_spike, pre_trace, w_min, w_max,
-                         view_shape=shape[::-1], spike_name="post_spike",
-                         trace_name="pre_trace", where=where, backend=backend)
+    return fixed_update_op(data, indices, post_spike, pre_trace, w_min, w_max, shape=shape,
+                           on_pre=False, where="update_fixed_pre_conn_on_binary_post",
+                           backend=backend)
 
 
 # ---------------------------------------------------------------------------

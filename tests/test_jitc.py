@@ -368,6 +368,8 @@ def test_validation_and_seed():
     np.testing.assert_array_equal(np.asarray(W.todense()), np.asarray(W.todense()))
     assert W.seed.dtype == jnp.uint32
     assert "JITCHomoR(float32[8, 8]" in repr(W)
-    assert W.nnz == int((np.asarray(W.todense()) != 0).sum())
+    assert W.count_nnz() == int((np.asarray(W.todense()) != 0).sum())
+    with pytest.raises(TypeError, match="count_nnz"):
+        W.nnz
     leaves, treedef = jax.tree_util.tree_flatten(W)
     assert len(leaves) == 3 and jax.tree_util.tree_unflatten(treedef, leaves).shape == (8, 8)

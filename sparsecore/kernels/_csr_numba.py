@@ -12,6 +12,8 @@ Kernel protocol (see :mod:`sparsecore.kernels._ffi`): inputs, then outputs
 """
 import numba
 
+from ._loops import add_row, any_active, begin, checked
+
 
 @numba.njit(cache=True, inline="always")
 def _row_bounds(indptr, i, nnz):
@@ -19,19 +21,6 @@ def _row_bounds(indptr, i, nnz):
     stop = indptr[i + 1]
     ok = 0 <= start and stop <= nnz
     return numba.uint64(start), numba.uint64(stop), ok
-
-
-@numba.njit(cache=True, inline="always")
-def _checked(j, limit):
-    """``j`` as an unsigned index clamped into ``[0, limit)``, and whether it was outside.
-
-    Unsigned indices spare numba's negative-index wraparound; clamping instead
-    of branching keeps the inner loops branch-free (callers report the flag
-    after the loop).  ``limit`` must be positive.
-    """
-    u = numba.uint64(numba.int64(j))
-    bad = u >= limit
-    return (numba.uint64(0) if bad else u), bad
 
 
 @numba.njit(cache=True, inline="always")
@@ -44,13 +33,10 @@ def csrmv_kernel(data, indices, indptr, x, out, transpose, event, homo):
     """
     n_rows = indptr.shape[0] - 1
     nnz = indices.shape[0]
-    n_x = numba.uint64(x.shape[0])
-    n_out = numba.uint64(out.shape[0])
     bad = False
-    for j in range(out.shape[0]):
-        out[j] = 0
-    if nnz > 0 and (n_x == 0 or n_out == 0):
-        return 1  # entries exist but there is nothing they could index
+    n_x, n_out, ok = begin(out, x, nnz > 0)
+    if not ok:
+        return 1
     if not transpose:
         for i in range(n_rows):
             start, stop, ok = _row_bounds(indptr, i, nnz)
@@ -58,7 +44,7 @@ def csrmv_kernel(data, indices, indptr, x, out, transpose, event, homo):
                 return 1
             acc = out[i]  # zeroed above; keeps the output dtype
             for k in range(start, stop):
-                j, bad_j = _checked(indices[k], n_x)
+                j, bad_j = checked(indices[k], n_x)
                 bad |= bad_j
                 if event:
                     if x[j] > 0:
@@ -75,7 +61,7 @@ def csrmv_kernel(data, indices, indptr, x, out, transpose, event, homo):
             if not ok:
                 return 1
             for k in range(start, stop):
-                j, bad_j = _checked(indices[k], n_out)
+                j, bad_j = checked(indices[k], n_out)
                 if bad_j:
                     return 1  # a scatter must not write a clamped index
                 w = data[0] if homo else data[k]
@@ -88,52 +74,29 @@ def csrmm_kernel(data, indices, indptr, x, out, transpose, event, homo):
     """``out = A @ x`` (or ``A.T @ x``) for a dense matrix ``x`` (k, b)."""
     n_rows = indptr.shape[0] - 1
     nnz = indices.shape[0]
-    n_cols = x.shape[1]
-    n_x = numba.uint64(x.shape[0])
-    n_out = numba.uint64(out.shape[0])
-    for j in range(out.shape[0]):
-        for c in range(n_cols):
-            out[j, c] = 0
-    if nnz > 0 and (n_x == 0 or n_out == 0):
-        return 1  # entries exist but there is nothing they could index
+    n_x, n_out, ok = begin(out, x, nnz > 0)
+    if not ok:
+        return 1
     if not transpose:
         for i in range(n_rows):
             start, stop, ok = _row_bounds(indptr, i, nnz)
             if not ok:
                 return 1
             for k in range(start, stop):
-                j, bad_j = _checked(indices[k], n_x)
+                j, bad_j = checked(indices[k], n_x)
                 if bad_j:
                     return 1
-                w = data[0] if homo else data[k]
-                for c in range(n_cols):
-                    if event:
-                        if x[j, c] > 0:
-                            out[i, c] += w
-                    else:
-                        out[i, c] += w * x[j, c]
+                add_row(out, i, x, j, data[0] if homo else data[k], event)
     else:
         for i in range(n_rows):
-            if event:
-                any_active = False
-                for c in range(n_cols):
-                    if x[i, c] > 0:
-                        any_active = True
-                        break
-                if not any_active:
-                    continue
+            if event and not any_active(x, i):
+                continue
             start, stop, ok = _row_bounds(indptr, i, nnz)
             if not ok:
                 return 1
             for k in range(start, stop):
-                j, bad_j = _checked(indices[k], n_out)
+                j, bad_j = checked(indices[k], n_out)
                 if bad_j:
                     return 1
-                w = data[0] if homo else data[k]
-                for c in range(n_cols):
-                    if event:
-                        if x[i, c] > 0:
-                            out[j, c] += w
-                    else:
-                        out[j, c] += w * x[i, c]
+                add_row(out, j, x, i, data[0] if homo else data[k], event)
     return 0

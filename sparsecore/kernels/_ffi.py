@@ -32,7 +32,7 @@ import numpy as np
 
 from .._errors import BackendWarning
 
-__all__ = ["ArraySpec", "ffi_target", "numba_available", "cache_dir", "ffi_api_version"]
+__all__ = ["ArraySpec", "ffi_target", "call_kernel", "numba_available", "cache_dir", "ffi_api_version"]
 
 # Versions of xla/ffi/api/c_api.h whose layout _ffi_abi.py encodes.
 _KNOWN_API_VERSIONS = {(0, 1), (0, 2), (0, 3)}
@@ -199,9 +199,9 @@ def ffi_target(kernel, args, rets, flags, *, error: str | None = None) -> str:
     """
     version = _state.get("version") or ffi_api_version()
     error = error or f"sparsecore kernel {kernel.__name__} rejected its input"
-    from . import _ffi_abi
+    from . import _ffi_abi, _loops
     dependencies = (inspect.getsource(sys.modules[kernel.__module__]),
-                    inspect.getsource(_ffi_abi))
+                    inspect.getsource(_loops), inspect.getsource(_ffi_abi))
     import numba
     key = _fingerprint(kernel.__module__, kernel.__name__, args, rets, flags, version, error,
                        numba.__version__, jax.__version__, dependencies)
@@ -225,3 +225,15 @@ def ffi_target(kernel, args, rets, flags, *, error: str | None = None) -> str:
                                     api_version=1)
         _targets[name] = handler
     return name
+
+
+def call_kernel(kernel, arrays, out, flags, *, error: str | None = None, **options):
+    """``kernel(*arrays) -> out`` through its FFI handler (called while lowering).
+
+    ``arrays`` are the traced inputs, ``out`` a ``jax.ShapeDtypeStruct``,
+    ``flags`` the kernel's static flags; ``options`` go to
+    :func:`jax.ffi.ffi_call` (e.g. ``input_output_aliases``).
+    """
+    target = ffi_target(kernel, [ArraySpec.of(a.aval) for a in arrays], [ArraySpec.of(out)],
+                        flags, error=error)
+    return jax.ffi.ffi_call(target, out, **options)(*arrays)

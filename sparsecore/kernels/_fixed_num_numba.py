@@ -24,6 +24,8 @@ outside the matrix.
 """
 import numba
 
+from ._loops import add_row, any_active, begin, checked
+
 
 @numba.njit(cache=True, inline="always")
 def _weight(data, i, k, homo):
@@ -33,29 +35,18 @@ def _weight(data, i, k, homo):
 
 
 @numba.njit(cache=True, inline="always")
-def _checked(j, limit):
-    """``j`` as an unsigned index clamped into ``[0, limit)``, and whether it was outside."""
-    u = numba.uint64(numba.int64(j))
-    bad = u >= limit
-    return (numba.uint64(0) if bad else u), bad
-
-
-@numba.njit(cache=True, inline="always")
 def fcnmv_kernel(data, indices, x, out, transpose, event, homo):
     """``out = A @ x`` (``A.T @ x`` when ``transpose``) for a vector ``x``."""
     n_rows, n_conn = indices.shape
-    n_x = numba.uint64(x.shape[0])
-    n_out = numba.uint64(out.shape[0])
-    for j in range(out.shape[0]):
-        out[j] = 0
-    if n_rows > 0 and n_conn > 0 and n_x == 0:
+    n_x, n_out, ok = begin(out, x, n_rows > 0 and n_conn > 0)
+    if not ok:
         return 1  # entries exist but there is nothing they could index
     bad = False
     if not transpose and event:
         for i in range(numba.uint64(n_rows)):  # unsigned: no wraparound code
             acc = out[i]  # zeroed above; keeps the output dtype
             for k in range(numba.uint64(n_conn)):
-                j, bad_j = _checked(indices[i, k], n_x)
+                j, bad_j = checked(indices[i, k], n_x)
                 bad |= bad_j
                 if x[j] > 0:  # a branch: only active inputs extend the add chain
                     acc += _weight(data, i, k, homo)
@@ -68,17 +59,17 @@ def fcnmv_kernel(data, indices, x, out, transpose, event, homo):
             a2 = a0
             a3 = a0
             for k in range(0, n4, 4):  # four independent add chains
-                j0, b0 = _checked(indices[i, k], n_x)
-                j1, b1 = _checked(indices[i, k + 1], n_x)
-                j2, b2 = _checked(indices[i, k + 2], n_x)
-                j3, b3 = _checked(indices[i, k + 3], n_x)
+                j0, b0 = checked(indices[i, k], n_x)
+                j1, b1 = checked(indices[i, k + 1], n_x)
+                j2, b2 = checked(indices[i, k + 2], n_x)
+                j3, b3 = checked(indices[i, k + 3], n_x)
                 bad |= b0 | b1 | b2 | b3
                 a0 += _weight(data, i, k, homo) * x[j0]
                 a1 += _weight(data, i, k + 1, homo) * x[j1]
                 a2 += _weight(data, i, k + 2, homo) * x[j2]
                 a3 += _weight(data, i, k + 3, homo) * x[j3]
             for k in range(n4, n_conn):
-                j, bad_j = _checked(indices[i, k], n_x)
+                j, bad_j = checked(indices[i, k], n_x)
                 bad |= bad_j
                 a0 += _weight(data, i, k, homo) * x[j]
             out[i] = (a0 + a1) + (a2 + a3)
@@ -89,7 +80,7 @@ def fcnmv_kernel(data, indices, x, out, transpose, event, homo):
             if event and not xi > 0:
                 continue
             for k in range(numba.uint64(n_conn)):
-                j, bad_j = _checked(indices[i, k], n_out)
+                j, bad_j = checked(indices[i, k], n_out)
                 if bad_j:
                     return 1  # a scatter must not write a clamped index
                 w = _weight(data, i, k, homo)
@@ -101,46 +92,23 @@ def fcnmv_kernel(data, indices, x, out, transpose, event, homo):
 def fcnmm_kernel(data, indices, x, out, transpose, event, homo):
     """``out = A @ x`` (``A.T @ x`` when ``transpose``) for a matrix ``x`` (k, b)."""
     n_rows, n_conn = indices.shape
-    n_cols = x.shape[1]
-    n_x = numba.uint64(x.shape[0])
-    n_out = numba.uint64(out.shape[0])
-    for j in range(out.shape[0]):
-        for c in range(n_cols):
-            out[j, c] = 0
-    if n_rows > 0 and n_conn > 0 and (n_x == 0 or n_out == 0):
-        return 1
+    n_x, n_out, ok = begin(out, x, n_rows > 0 and n_conn > 0)
+    if not ok:
+        return 1  # entries exist but there is nothing they could index
     if not transpose:
         for i in range(n_rows):
             for k in range(n_conn):
-                j, bad_j = _checked(indices[i, k], n_x)
+                j, bad_j = checked(indices[i, k], n_x)
                 if bad_j:
                     return 1
-                w = _weight(data, i, k, homo)
-                for c in range(n_cols):
-                    if event:
-                        if x[j, c] > 0:
-                            out[i, c] += w
-                    else:
-                        out[i, c] += w * x[j, c]
+                add_row(out, i, x, j, _weight(data, i, k, homo), event)
     else:
         for i in range(numba.uint64(n_rows)):  # unsigned: no wraparound code
-            if event:
-                any_active = False
-                for c in range(n_cols):
-                    if x[i, c] > 0:
-                        any_active = True
-                        break
-                if not any_active:
-                    continue
+            if event and not any_active(x, i):
+                continue
             for k in range(numba.uint64(n_conn)):
-                j, bad_j = _checked(indices[i, k], n_out)
+                j, bad_j = checked(indices[i, k], n_out)
                 if bad_j:
                     return 1
-                w = _weight(data, i, k, homo)
-                for c in range(n_cols):
-                    if event:
-                        if x[i, c] > 0:
-                            out[j, c] += w
-                    else:
-                        out[j, c] += w * x[i, c]
+                add_row(out, j, x, i, _weight(data, i, k, homo), event)
     return 0

@@ -23,6 +23,7 @@ import numpy as np
 from numba.cpython.unsafe.numbers import leading_zeros
 
 from . import _prng as P
+from ._loops import add_row, any_active, clear
 
 _M32 = np.uint64(0xFFFFFFFF)
 _S16 = np.uint64(16)
@@ -123,8 +124,7 @@ def jitc_mv_kernel(w, cf, seed, x, out, dist, scatter, event):
     n_out = out.shape[0]
     n_lines = x.shape[0] if scatter else n_out
     line_len = n_out if scatter else x.shape[0]
-    for j in range(n_out):
-        out[j] = 0
+    clear(out)
     loc = w[0]
     scale = w[1] if dist != 0 else w[0]
     c = cf[0]
@@ -173,9 +173,7 @@ def jitc_mm_kernel(w, cf, seed, x, out, dist, scatter, event):
     n_out, n_b = out.shape
     n_lines = x.shape[0] if scatter else n_out
     line_len = n_out if scatter else x.shape[0]
-    for j in range(n_out):
-        for b in range(n_b):
-            out[j, b] = 0
+    clear(out)
     loc = w[0]
     scale = w[1] if dist != 0 else w[0]
     c = cf[0]
@@ -183,14 +181,8 @@ def jitc_mm_kernel(w, cf, seed, x, out, dist, scatter, event):
     gaps = np.empty(_B, dtype=np.int64)
     wts = np.empty(_B, dtype=w.dtype)
     for line in range(n_lines):
-        if scatter and event:
-            active = False
-            for b in range(n_b):
-                if x[line, b] > 0:
-                    active = True
-                    break
-            if not active:
-                continue
+        if scatter and event and not any_active(x, line):
+            continue
         k1, k2 = _line_keys(skey, line)
         pos = -1
         cnt = np.uint64(0)
@@ -206,17 +198,7 @@ def jitc_mm_kernel(w, cf, seed, x, out, dist, scatter, event):
                 up = np.uint64(pos)
                 wgt = loc if dist == 0 else wts[t]
                 if scatter:
-                    for b in range(n_b):
-                        if event:
-                            if x[line, b] > 0:
-                                out[up, b] += wgt
-                        else:
-                            out[up, b] += wgt * x[line, b]
+                    add_row(out, up, x, line, wgt, event)
                 else:
-                    for b in range(n_b):
-                        if event:
-                            if x[up, b] > 0:
-                                out[line, b] += wgt
-                        else:
-                            out[line, b] += wgt * x[up, b]
+                    add_row(out, line, x, up, wgt, event)
     return 0

@@ -68,8 +68,8 @@ def declare(name: str, *, abstract_eval: Callable, reference: Callable,
         Pure-JAX implementation ``(*arrays, **params)``; ``backend`` is not passed.
     numba_call : callable or None
         ``(*arrays, **params)`` traced during CPU lowering when ``backend ==
-        "numba"``; it calls ``jax.ffi.ffi_call`` on a handler from
-        :func:`sparsecore.kernels._ffi.ffi_target`.
+        "numba"``; it calls a kernel through
+        :func:`sparsecore.kernels._ffi.call_kernel`.
     jvps : sequence
         One JVP rule per input (``None`` for non-differentiable inputs), in the
         form of :func:`jax.interpreters.ad.defjvp`.
@@ -203,9 +203,7 @@ def declare_products(mv: tuple[str, str], mm: tuple[str, str], *, family: str,
                                               transpose=transpose, **params)
             out = jax.ShapeDtypeStruct(_out_shape(args[-1].shape, shape, transpose),
                                        args[0].dtype)
-            target = _ffi.ffi_target(kernel, [_ffi.ArraySpec.of(a.aval) for a in arrays],
-                                     [_ffi.ArraySpec.of(out)], flags, error=error)
-            return jax.ffi.ffi_call(target, out)(*arrays)
+            return _ffi.call_kernel(kernel, arrays, out, flags, error=error)
         return call
 
     def make_rules(name):

@@ -89,12 +89,10 @@ def _compressed_numba(weight, indices, indptr, weight_indices, spike, trace, lo,
     from . import _plasticity_numba
     args = (weight, indices, indptr, weight_indices, spike, trace, lo, hi)
     out = jax.ShapeDtypeStruct(weight.shape, weight.dtype)
-    target = _ffi.ffi_target(
-        _plasticity_numba.compressed_update_kernel, [_ffi.ArraySpec.of(a.aval) for a in args],
-        [_ffi.ArraySpec.of(out)], (bool(indirect),),
+    return _ffi.call_kernel(
+        _plasticity_numba.compressed_update_kernel, args, out, (bool(indirect),),
         error=f"sparsecore plasticity update: indices, indptr or weight_indices point outside "
-              f"the matrix of shape {shape}")
-    return jax.ffi.ffi_call(target, out, input_output_aliases={0: 0})(*args)
+              f"the matrix of shape {shape}", input_output_aliases={0: 0})
 
 
 compressed_update_p = declare(
@@ -131,10 +129,8 @@ def _dense_numba(weight, spike, trace, lo, hi, *, axis):
     from . import _plasticity_numba
     args = (weight, spike, trace, lo, hi)
     out = jax.ShapeDtypeStruct(weight.shape, weight.dtype)
-    target = _ffi.ffi_target(
-        _plasticity_numba.dense_update_kernel, [_ffi.ArraySpec.of(a.aval) for a in args],
-        [_ffi.ArraySpec.of(out)], (int(axis),))
-    return jax.ffi.ffi_call(target, out, input_output_aliases={0: 0})(*args)
+    return _ffi.call_kernel(_plasticity_numba.dense_update_kernel, args, out, (int(axis),),
+                            input_output_aliases={0: 0})
 
 
 dense_update_p = declare(
@@ -167,12 +163,10 @@ def _yw2y_numba(y, w, indices, indptr, *, shape, transpose):
     from . import _plasticity_numba
     args = (y, w, indices, indptr)
     out = jax.ShapeDtypeStruct(w.shape, w.dtype)
-    target = _ffi.ffi_target(
-        _plasticity_numba.yw2y_kernel, [_ffi.ArraySpec.of(a.aval) for a in args],
-        [_ffi.ArraySpec.of(out)], (bool(transpose),),
+    return _ffi.call_kernel(
+        _plasticity_numba.yw2y_kernel, args, out, (bool(transpose),),
         error=f"sparsecore csrmv_yw2y: indices or indptr do not describe a matrix of shape "
               f"{shape} with {w.shape[0]} stored entries")
-    return jax.ffi.ffi_call(target, out)(*args)
 
 
 def _yw2y_y_jvp(y_dot, y, w, indices, indptr, **params):
