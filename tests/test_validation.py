@@ -1,4 +1,4 @@
-"""Validation of CSR/CSC inputs (DESIGN.md section 6): typed errors that name the problem."""
+"""Validation of CSR/CSC inputs: typed errors that name the problem."""
 from __future__ import annotations
 
 import re

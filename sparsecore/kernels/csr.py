@@ -8,7 +8,7 @@ active inputs: True or > 0, and each adds its stored weight) and ``backend``.
 ``data`` holds one value per stored entry, or one value shared by all
 (shape ``(1,)``: homogeneous weights).  Duplicate entries sum.
 
-Inputs here are unit-free, validated arrays; see :mod:`sparsecore._csr_ops`
+Inputs here are unit-free, validated arrays; see :mod:`sparsecore._functional`
 for the public functions.
 """
 from __future__ import annotations

@@ -14,7 +14,7 @@ its stored weight without a multiply) and ``backend``.
 ``A.T @ x`` scatters the rows of the inputs, and with events it visits the
 rows of active inputs only, so its cost is active rows times ``n_conn``.
 
-Inputs are unit-free, validated arrays; :mod:`sparsecore._fixed_num_ops` holds
+Inputs are unit-free, validated arrays; :mod:`sparsecore._functional` holds
 the public functions.
 """
 from __future__ import annotations
