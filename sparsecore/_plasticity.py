@@ -17,7 +17,7 @@ from .kernels._primitive import resolve_backend
 from .kernels.csr import csr_row_indices
 from .kernels.plasticity import compressed_update, dense_update, yw2y
 
-__all__ = ["compressed_update_op", "fixed_update_op", "dense_update_op", "column_index",
+__all__ = ["compressed_update_op", "compressed_update_mantissa", "fixed_update_op", "dense_update_op", "column_index",
            "yw2y_op", "to_weight_unit"]
 
 
@@ -40,8 +40,8 @@ def to_weight_unit(x, unit, *, name: str, where: str):
 
 
 def _weight_vector(weight, nnz: int, *, where: str):
-    mantissa, unit = _units.split(weight)
-    w = V.as_values(mantissa, name="weight", where=where)
+    """The weights' mantissa as one value per stored entry (homogeneous is refused)."""
+    w = V.as_values(weight, name="weight", where=where)
     if w.ndim == 0 or (w.ndim == 1 and w.shape[0] == 1 and nnz != 1):
         raise ValueError(f"{where}: weight is homogeneous (shape {tuple(w.shape)}, one value "
                          f"shared by all {nnz} entries) and cannot be updated per synapse; pass "
@@ -49,7 +49,7 @@ def _weight_vector(weight, nnz: int, *, where: str):
     if w.ndim != 1 or w.shape[0] != nnz:
         raise ValueError(f"{where}: weight must have one value per stored entry, shape ({nnz},), "
                          f"got shape {tuple(w.shape)}.")
-    return w, unit
+    return w
 
 
 def _spikes(spike, length: int, *, name: str, where: str):
@@ -119,9 +119,19 @@ def compressed_update_op(weight, indices, indptr, weight_indices, spike, trace, 
     positions of ``weight``.  ``full=False`` skips the O(nnz) value scans of the
     structure (for matrices validated at construction).
     """
+    mantissa, unit = _units.split(weight)
+    out = compressed_update_mantissa(mantissa, unit, indices, indptr, weight_indices, spike,
+                                     trace, w_min, w_max, shape=shape, on_pre=on_pre,
+                                     where=where, backend=backend, full=full)
+    return _units.attach(out, unit)
+
+
+def compressed_update_mantissa(weight, unit, indices, indptr, weight_indices, spike, trace,
+                               w_min, w_max, *, shape, on_pre: bool, where, backend, full=True):
+    """:func:`compressed_update_op` on the mantissa of the weights (``unit``: theirs)."""
     view_shape, spike_name, trace_name = _sides(shape, on_pre, where)
     indices = V.as_index_array(indices, name="indices", where=where)
-    w, unit = _weight_vector(weight, indices.shape[0], where=where)
+    w = _weight_vector(weight, indices.shape[0], where=where)
     w, indices, indptr, view_shape = V.check_csr_arrays(w, indices, indptr, view_shape, where=where,
                                                         full=full)
     nnz = indices.shape[0]
@@ -133,9 +143,8 @@ def compressed_update_op(weight, indices, indptr, weight_indices, spike, trace, 
     t = _trace(trace, view_shape[1], unit, w.dtype, name=trace_name, where=where)
     lo, hi = _bounds(w_min, w_max, unit, w.dtype, where=where)
     backend = resolve_backend(backend, w.dtype, op=where)
-    out = compressed_update(w, indices, indptr, wi, s, t, lo, hi, shape=view_shape,
-                            indirect=weight_indices is not None, backend=backend)
-    return _units.attach(out, unit)
+    return compressed_update(w, indices, indptr, wi, s, t, lo, hi, shape=view_shape,
+                             indirect=weight_indices is not None, backend=backend)
 
 
 def column_index(indices, indptr, shape):
@@ -164,12 +173,11 @@ def fixed_update_op(data, indices, spike, trace, w_min, w_max, *, shape, on_pre:
             raise ValueError(f"{where}: data must have the shape of indices "
                              f"{tuple(indices.shape)}, got {tuple(mantissa.shape)}.")
         mantissa = mantissa.reshape(-1)
-    flat = _units.attach(mantissa, unit)
     indptr = jnp.arange(n_rows + 1, dtype=indices.dtype) * n_conn
-    out = compressed_update_op(flat, indices.reshape(-1), indptr, None, spike, trace, w_min,
-                               w_max, shape=shape, on_pre=on_pre, where=where, backend=backend)
-    out_m, out_unit = _units.split(out)
-    return _units.attach(out_m.reshape(indices.shape), out_unit)
+    out = compressed_update_mantissa(mantissa, unit, indices.reshape(-1), indptr, None, spike,
+                                     trace, w_min, w_max, shape=shape, on_pre=on_pre,
+                                     where=where, backend=backend)
+    return _units.attach(out.reshape(indices.shape), unit)
 
 
 def dense_update_op(weight, spike, trace, w_min, w_max, *, axis, where, backend):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 
 from . import _units
-from ._plasticity import column_index, compressed_update_op, yw2y_op
+from ._plasticity import column_index, compressed_update_mantissa, yw2y_op
 
 __all__ = ["CompressedPlasticity", "FixedNumPlasticity"]
 
@@ -77,6 +77,7 @@ class CompressedPlasticity:
 
     def _plastic_update(self, spike, trace, w_min, w_max, *, on_pre: bool, backend):
         values, indices, indptr, view_shape, axis = self._plastic_view()
+        mantissa, unit = _units.split(values)  # once: the trace and bounds convert to it
         name = f"{type(self).__name__}.update_on_{'pre' if on_pre else 'post'}"
         if on_pre != (axis == 0):  # the buffers compress the trace side: walk the mirror
             mirror = self._column_index
@@ -85,10 +86,10 @@ class CompressedPlasticity:
             indices, indptr, weight_indices = mirror
         else:
             weight_indices = None
-        data = compressed_update_op(values, indices, indptr, weight_indices, spike, trace, w_min,
-                                    w_max, shape=self.shape, on_pre=on_pre, where=name,
-                                    backend=backend, full=False)
-        return self._plastic_rebuild(data, self._column_index)
+        out = compressed_update_mantissa(mantissa, unit, indices, indptr, weight_indices, spike,
+                                         trace, w_min, w_max, shape=self.shape, on_pre=on_pre,
+                                         where=name, backend=backend, full=False)
+        return self._plastic_rebuild(_units.attach(out, unit), self._column_index)
 
     def update_on_pre(self, pre_spike, post_trace, w_min=None, w_max=None, *, backend=None):
         """New matrix with ``W[i, j] += post_trace[j]`` for every spiking row ``i``.
@@ -195,8 +196,7 @@ class FixedNumPlasticity(CompressedPlasticity):
         return _units.attach(flat, unit)
 
     def _entries_layout(self, values):
-        mantissa, unit = _units.split(values)
-        return _units.attach(mantissa.reshape(self.indices.shape), unit)
+        return values.reshape(self.indices.shape)  # an array or a Quantity: units kept
 
     def _plastic_rebuild(self, values, mirror):
         obj = type(self).tree_unflatten((self.shape,), (self._entries_layout(values),
