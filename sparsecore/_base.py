@@ -8,16 +8,21 @@ Hook contract for subclasses
 ----------------------------
 Always:
 
-``tree_flatten()`` / ``tree_unflatten(aux, children)``
-    every array is a child (leaf); only hashable metadata (shape, flags) is
-    aux data.  The class is registered as a pytree automatically.
-``shape``, ``nnz``, ``todense()``, ``transpose()``
-    as in scipy.
-``_dense_product(data, x, *, transpose, event, backend)``
+``_leaf_names`` (and ``_optional_leaves``)
+    the array attributes, in pytree order: every array is a leaf; only the
+    shape is aux data.  The base class flattens, unflattens (constructor-free)
+    and registers the pytree; a class whose leaves vary may override
+    ``tree_flatten`` / ``tree_unflatten`` instead.
+``_axis``, ``_twin``
+    the orientation (0: the buffers' lines are rows, 1: columns) and the class
+    of the transpose over the same leaves; ``transpose()`` / ``.T`` follow.
+``shape``, ``nnz``, ``todense()``
+    as in scipy (``nnz`` and ``todense`` are abstract).
+``_dense_product(data, x, *, transpose, event, backend)`` (abstract)
     ``self @ x`` (``self.T @ x`` when ``transpose``) on unit-free arrays; ``x``
     is a vector or a matrix whose columns are right-hand sides; ``data`` is
     the unit-free mantissa of the stored values.
-``_structure_leaves()``
+``_structure_leaves()`` (abstract)
     tuple of the leaves (index arrays, seeds) that decide WHICH entries exist.
     Two matrices combine elementwise only if class, aux data and these leaves
     agree (values compared when concrete; under tracing they are trusted).
