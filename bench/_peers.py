@@ -14,8 +14,8 @@ import it. The pieces:
   ``W @ v`` (float) and ``spikes @ W`` (bool events). To benchmark another
   implementation or format (FixedPostNumConn, generated JITC matrices, ...) add an
   :class:`Impl` to :func:`implementations` -- both scripts pick it up.
-* :func:`time_repeated` / :func:`time_loop` -- timing with warm-up, ``block_until_ready``
-  and the median of repeats.
+* :func:`time_repeated` / :func:`time_loop` / :func:`time_iters` -- timing with warm-up,
+  ``block_until_ready`` and the median (or min) of repeats; the one timer of every script.
 * :func:`format_table` -- the plain-text ratio tables both scripts print.
 """
 
@@ -147,6 +147,9 @@ class Impl:
     events:
         ``(operand, spikes) -> spikes @ W`` for a bool vector ``spikes`` (length
         ``shape[0]``), returning a float vector of length ``shape[1]``, or ``None``.
+    right_events:
+        ``(operand, spikes) -> W @ spikes`` for a bool vector over the columns, or
+        ``None`` (timed by ``bench/fixed_num.py``).
     host:
         True for NumPy/SciPy implementations that run in Python (not jittable).
     fits:
@@ -170,6 +173,7 @@ class Impl:
     note: str = ""
     short: str = ""
     exact: bool = True  # False: a different matrix of the same density (not checked)
+    right_events: Optional[Callable[[Any, Any], Any]] = None
 
     def __post_init__(self):
         self.short = self.short or self.name
@@ -196,6 +200,9 @@ def _sparsecore_impl(backend: Optional[str]) -> Impl:
 
         def events(W, s):
             return s @ W
+
+        def right_events(W, s):
+            return W @ s
     else:
         def matvec(W, v):
             return sc.csrmv(W.data, W.indices, W.indptr, v, shape=W.shape,
@@ -205,8 +212,12 @@ def _sparsecore_impl(backend: Optional[str]) -> Impl:
             return sc.binary_csrmv(W.data, W.indices, W.indptr, s, shape=W.shape,
                                    transpose=True, backend=backend)
 
+        def right_events(W, s):
+            return sc.binary_csrmv(W.data, W.indices, W.indptr, s, shape=W.shape,
+                                   transpose=False, backend=backend)
+
     label = "sparsecore" if backend is None else f"sparsecore[{backend}]"
-    return Impl(label, build, matvec, events, short=label,
+    return Impl(label, build, matvec, events, short=label, right_events=right_events,
                 note=f"{label}: CSR; W @ v and spikes @ W (bool events) via sparsecore")
 
 
@@ -224,8 +235,11 @@ def _brainevent_impl() -> Impl:
     def events(W, s):
         return brainevent.BinaryArray(s) @ W
 
+    def right_events(W, s):
+        return W @ brainevent.BinaryArray(s)
+
     return Impl(f"brainevent {brainevent.__version__}", build, matvec, events,
-                short="brainevent",
+                short="brainevent", right_events=right_events,
                 note="brainevent: CSR, events as BinaryArray(spikes) @ W "
                      f"(numba parallel={brainevent.config.get_numba_parallel()})")
 
@@ -399,12 +413,18 @@ def _sparsecore_fixed_impl(backend: Optional[str], pre: bool) -> Impl:
 
         def events(W, s):
             return W @ s
+
+        def right_events(W, s):
+            return s @ W
     elif backend is None:
         def matvec(W, v):
             return W @ v
 
         def events(W, s):
             return s @ W
+
+        def right_events(W, s):
+            return W @ s
     else:  # functional API in FixedPostNumConn's layout (same buffers either way)
         def matvec(W, v):
             shape = W.shape[::-1] if pre else W.shape
@@ -413,6 +433,11 @@ def _sparsecore_fixed_impl(backend: Optional[str], pre: bool) -> Impl:
         def events(W, s):
             shape = W.shape[::-1] if pre else W.shape
             return sc.binary_fcnmv(W.data, W.indices, s, shape=shape, transpose=True,
+                                   backend=backend)
+
+        def right_events(W, s):
+            shape = W.shape[::-1] if pre else W.shape
+            return sc.binary_fcnmv(W.data, W.indices, s, shape=shape, transpose=False,
                                    backend=backend)
 
     name = "FixedPreNumConn" if pre else "FixedPostNumConn"
@@ -424,7 +449,8 @@ def _sparsecore_fixed_impl(backend: Optional[str], pre: bool) -> Impl:
         "spikes @ W visits active rows only; W @ v gathers n_conn per row"
     if backend == "jax":
         how = "the pure-JAX reference kernels (gather / segment_sum, not event-driven)"
-    return Impl(label, build, matvec, events, short=short, note=f"{label}: {how}")
+    return Impl(label, build, matvec, events, short=short, note=f"{label}: {how}",
+                right_events=right_events)
 
 
 def _brainevent_fixed_impl(pre: bool) -> Impl:
@@ -447,6 +473,9 @@ def _brainevent_fixed_impl(pre: bool) -> Impl:
 
         def events(W, s):
             return W @ brainevent.BinaryArray(s)
+
+        def right_events(W, s):
+            return brainevent.BinaryArray(s) @ W
     else:
         def matvec(W, v):
             return W @ v
@@ -454,8 +483,12 @@ def _brainevent_fixed_impl(pre: bool) -> Impl:
         def events(W, s):
             return brainevent.BinaryArray(s) @ W
 
+        def right_events(W, s):
+            return W @ brainevent.BinaryArray(s)
+
     short = f"be {'FixedPre' if pre else 'FixedPost'}"
     return Impl(f"brainevent {cls_name}", build, matvec, events, short=short,
+                right_events=right_events,
                 note=f"brainevent {cls_name}: same buffers"
                      + (" (W.T, products in the other direction)" if pre else ""))
 
@@ -623,8 +656,7 @@ def block(x):
     return jax.block_until_ready(x)
 
 
-def time_repeated(fn: Callable[[], Any], *, repeats: int = 5, warmup: int = 1) -> float:
-    """Median wall time (s) of ``fn()`` (which must block until its result is ready)."""
+def _wall_times(fn: Callable[[], Any], repeats: int, warmup: int) -> list[float]:
     for _ in range(warmup):
         fn()
     times = []
@@ -632,7 +664,24 @@ def time_repeated(fn: Callable[[], Any], *, repeats: int = 5, warmup: int = 1) -
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    return times
+
+
+def time_repeated(fn: Callable[[], Any], *, repeats: int = 5, warmup: int = 1,
+                  reduce: Callable[[list], float] = statistics.median) -> float:
+    """Median (or ``reduce``, e.g. ``min``) wall time (s) of ``fn()``, which must block
+    until its result is ready."""
+    return reduce(_wall_times(fn, repeats, warmup))
+
+
+def time_iters(call: Callable[[int], Any], iters: int, *, repeats: int = 5,
+               warmup_iters: int = 2) -> tuple[float, float]:
+    """(min, median) seconds per iteration of ``call(iters)`` over ``repeats`` calls,
+    after one ``call(warmup_iters)`` (compile + warm-up); ``call`` as for
+    :func:`time_loop`, but with a fixed iteration count."""
+    call(warmup_iters)
+    times = [t / iters for t in _wall_times(lambda: call(iters), repeats, 0)]
+    return min(times), statistics.median(times)
 
 
 def time_loop(call: Callable[[int], Any], *, target_s: float = 0.05, repeats: int = 5,
@@ -706,11 +755,36 @@ def describe_machine() -> str:
 
 @dataclasses.dataclass(frozen=True)
 class JITCParams:
-    """A homogeneous generated matrix: ``weight`` on each entry present with ``prob``."""
+    """A generated matrix: each entry present with ``prob``, of weight ``weight``
+    (homogeneous), ``weight`` +- ``spread`` (uniform) or normal with mean ``weight``
+    and standard deviation ``spread``."""
 
     weight: float
     prob: float
     seed: int
+    spread: float = 0.0
+
+    def weights(self, dist: str) -> tuple:
+        """The weight parameters of distribution ``dist``."""
+        if dist == "homo":
+            return (self.weight,)
+        if dist == "uniform":
+            return (self.weight - self.spread, self.weight + self.spread)
+        return (self.weight, self.spread)
+
+
+# distribution -> (sparsecore class, functional prefix, the class's weight attributes)
+JITC_DISTS = {"homo": ("JITCHomoR", "jith", ("weight",)),
+              "uniform": ("JITCUniformR", "jitu", ("w_low", "w_high")),
+              "normal": ("JITCNormalR", "jitn", ("w_loc", "w_scale"))}
+BRAINEVENT_JITC = {"homo": "jits", "uniform": "jitu", "normal": "jitn"}
+
+
+def shape_only(shape: tuple) -> HostCSR:
+    """An empty :class:`HostCSR` of ``shape``: what a generated implementation builds
+    from when no stored copy is needed (it reads the shape only)."""
+    return HostCSR(np.ones(1, np.float32), np.zeros(0, np.int32),
+                   np.zeros(shape[0] + 1, np.int32), tuple(shape))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -735,17 +809,23 @@ def _params_of(csr: HostCSR, default: JITCParams) -> JITCParams:
     return getattr(csr, "params", None) or default
 
 
-def _sparsecore_jitc_impl(params: JITCParams, backend: Optional[str]) -> Impl:
+def _sparsecore_jitc_impl(params: JITCParams, backend: Optional[str],
+                          dist: str = "homo") -> Impl:
     import sparsecore as sc
 
+    cls_name, fn, names = JITC_DISTS[dist]
     try:
-        sc.JITCHomoR, sc.jithmv, sc.binary_jithmv  # noqa: B018
+        cls, mv, binary_mv = (getattr(sc, cls_name), getattr(sc, f"{fn}mv"),
+                              getattr(sc, f"binary_{fn}mv"))
     except AttributeError as exc:
         raise ImportError(f"sparsecore is incomplete: {exc}") from None
 
     def build(csr: HostCSR):
         q = _params_of(csr, params)
-        return sc.JITCHomoR((q.weight, q.prob, q.seed), shape=csr.shape)
+        return cls(q.weights(dist) + (q.prob, q.seed), shape=csr.shape)
+
+    def weights(W):
+        return [getattr(W, name) for name in names]
 
     if backend is None:
         def matvec(W, v):
@@ -755,59 +835,66 @@ def _sparsecore_jitc_impl(params: JITCParams, backend: Optional[str]) -> Impl:
             return s @ W
     else:
         def matvec(W, v):
-            return sc.jithmv(W.weight, W.prob, v, W.seed, shape=W.shape, backend=backend)
+            return mv(*weights(W), W.prob, v, W.seed, shape=W.shape, backend=backend)
 
         def events(W, s):
-            return sc.binary_jithmv(W.weight, W.prob, s, W.seed, shape=W.shape,
-                                    transpose=True, backend=backend)
+            return binary_mv(*weights(W), W.prob, s, W.seed, shape=W.shape,
+                             transpose=True, backend=backend)
 
     suffix = "" if backend is None else f"[{backend}]"
-    label = f"sparsecore JITCHomoR{suffix}"
-    return Impl(label, build, matvec, events, short=f"sc JITC{suffix}",
+    label = f"sparsecore {cls_name}{suffix}"
+    short = f"sc JITC{suffix}" if dist == "homo" else f"sc {dist}{suffix}"
+    return Impl(label, build, matvec, events, short=short,
                 note=f"{label}: regenerated in every product (the same matrix as the CSR "
                      "rows); spikes @ W visits active rows only")
 
 
-def _brainevent_jitc_impl(params: JITCParams, corder: bool) -> Impl:
+def _brainevent_jitc_impl(params: JITCParams, corder: bool, dist: str = "homo") -> Impl:
     import brainevent
 
+    prefix = BRAINEVENT_JITC[dist]
+    mv, binary_mv = getattr(brainevent, f"{prefix}mv"), getattr(brainevent, f"binary_{prefix}mv")
+
     def build(csr: HostCSR):
-        # brainevent's functional API stores nothing: weight and seed as leaves, an
+        # brainevent's functional API stores nothing: weights and seed as leaves, an
         # empty array whose shape carries the matrix's through jit (prob: ``params``)
         q = _params_of(csr, params)
-        return dict(weight=np.float32(q.weight), seed=np.uint32(q.seed),
-                    shape=np.zeros(csr.shape + (0,), np.float32))
+        return dict(weights=tuple(np.float32(w) for w in q.weights(dist)),
+                    seed=np.uint32(q.seed), shape=np.zeros(csr.shape + (0,), np.float32))
 
     def matvec(op, v):
-        return brainevent.jitsmv(op["weight"], params.prob, v, op["seed"],
-                                 shape=op["shape"].shape[:2], corder=corder)
+        return mv(*op["weights"], params.prob, v, op["seed"], shape=op["shape"].shape[:2],
+                  corder=corder)
 
     def events(op, s):
-        return brainevent.binary_jitsmv(op["weight"], params.prob, s, op["seed"],
-                                        shape=op["shape"].shape[:2], transpose=True,
-                                        corder=corder)
+        return binary_mv(*op["weights"], params.prob, s, op["seed"],
+                         shape=op["shape"].shape[:2], transpose=True, corder=corder)
 
-    name = f"brainevent jitsmv(corder={corder})"
-    return Impl(name, build, matvec, events, short=f"be JITC c={'T' if corder else 'F'}",
-                exact=False,
-                note=f"{name}: jitsmv / binary_jitsmv(transpose=True); its own random "
+    name = f"brainevent {prefix}mv(corder={corder})"
+    short = f"be JITC c={'T' if corder else 'F'}" + ("" if dist == "homo" else f" {dist}")
+    return Impl(name, build, matvec, events, short=short, exact=False,
+                note=f"{name}: {prefix}mv / binary_{prefix}mv(transpose=True); its own random "
                      "matrix of the same density (results not compared entry for entry)")
 
 
 def jitc_implementations(params: JITCParams, backends: Sequence[Optional[str]] = (None,), *,
+                         dists: Sequence[str] = ("homo",), peer_dists: Sequence[str] = ("homo",),
+                         corders: Sequence[bool] = (True, False),
                          skip: Sequence[str] = ()) -> list[Impl]:
-    """sparsecore's ``JITCHomoR`` (one per backend) and brainevent's generated products
-    (both ``corder`` settings) for the matrix of ``params``."""
+    """sparsecore's generated matrices of ``params`` (one per distribution in ``dists``
+    and backend; default ``JITCHomoR``) and brainevent's generated products (one per
+    distribution in ``peer_dists`` and ``corder`` setting)."""
     makers: list[tuple[str, Callable[[], Impl]]] = [
-        ("sparsecore JITC", (lambda b=b: _sparsecore_jitc_impl(params, b))) for b in backends]
-    makers += [("brainevent JITC", (lambda c=c: _brainevent_jitc_impl(params, c)))
-               for c in (True, False)]
+        ("sparsecore JITC", (lambda b=b, d=d: _sparsecore_jitc_impl(params, b, d)))
+        for d in dists for b in backends]
+    makers += [("brainevent JITC", (lambda c=c, d=d: _brainevent_jitc_impl(params, c, d)))
+               for d in peer_dists for c in corders]
     out = []
     for name, make in makers:
         if any(name.startswith(p) for p in skip):
             continue
         try:
             out.append(make())
-        except ImportError as exc:
+        except (ImportError, AttributeError) as exc:
             print(f"[skip] {name}: not available ({exc})")
     return out

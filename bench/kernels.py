@@ -49,7 +49,8 @@ on-pre and on-post CSR weight updates (``update_csr_on_binary_pre/_post``, n=10k
 connectivity, 1% spiking, bounds [0, 1]) inside a jitted ``fori_loop`` that carries the
 weights, with the weights donated so the updates run in place; and ``csrmv_yw2y`` on the
 same matrix; against brainevent's functions, with a sparsecore/brainevent ratio table
-(issue 6 target <= 0.6x). ``bench/plasticity.py`` runs this section alone.
+(the on-pre / on-post updates are expected at <= 0.6x brainevent's time).
+``bench/plasticity.py`` runs this section alone.
 
 To add a benchmark matrix (FixedPostNumConn, generated JITC connectivity, ...) append a
 :class:`MatrixCase` to :func:`matrix_cases`; to add an operation, an :class:`OpCase`
@@ -121,10 +122,10 @@ def matrix_cases(quick: bool) -> list[MatrixCase]:
     """The matrices of the run: n=10k with 100 per row (1%), n=100k with 100 per row."""
     cases = [MatrixCase("n=10k, 100/row (1%)",
                         lambda rng: fixed_fanout(10_000, 10_000, 100, rng))]
-    # Issue 4's case: FixedPostNumConn / FixedPreNumConn vs brainevent's and vs CSR.
+    # fixed fan-out: FixedPostNumConn / FixedPreNumConn vs brainevent's and vs CSR.
     cases.append(MatrixCase("n=10k, 80/row (fixed)",
                             lambda rng: fixed_fanout(10_000, 10_000, 80, rng), fixed=True))
-    # Issue 5's case: generated connectivity (JITCHomoR) vs brainevent's and vs CSR.
+    # generated connectivity (JITCHomoR) vs brainevent's and vs CSR.
     cases.append(MatrixCase(JITC_LABEL, lambda rng: _peers.jitc_csr(10_000, 10_000, JITC_PARAMS),
                             jitc=True))
     if not quick:
@@ -172,7 +173,10 @@ def reference(csr: HostCSR, op: OpCase, x: np.ndarray) -> np.ndarray:
 
 
 def _impl_fn(impl: Impl, kind: str):
-    return impl.matvec if kind == "matvec" else impl.events
+    """The product of ``kind``: ``"matvec"`` (float ``W @ v``), ``"events"`` (bool
+    ``spikes @ W``) or ``"right_events"`` (bool ``W @ spikes``)."""
+    return {"matvec": impl.matvec, "events": impl.events,
+            "right_events": impl.right_events}[kind]
 
 
 def loop_runner(impl: Optional[Impl], kind: str, operand: Any, xs: np.ndarray,
@@ -455,7 +459,7 @@ def yw2y_runner(impl: Optional[_peers.UpdateImpl], cols, weight, ys: np.ndarray)
 
 def bench_plasticity(impls: list[_peers.UpdateImpl], rng: np.random.Generator,
                      target_s: float, repeats: int) -> list[Result]:
-    """Issue 6's rows: on-pre / on-post CSR updates (n=10k, 1% connectivity, 1% spiking,
+    """Plasticity rows: on-pre / on-post CSR updates (n=10k, 1% connectivity, 1% spiking,
     bounds [0, 1], weights donated) and ``csrmv_yw2y`` on the same matrix. Every
     implementation gets the same buffers and inputs and is first checked against
     :func:`update_reference`."""
@@ -581,7 +585,7 @@ def print_fixed_ratios(results: list[Result], fixed_impls: list[Impl],
                         f"{'brainevent' if t.startswith('brainevent') else 'sc CSR'}"
                         for o, t in pairs]
     print("\nFixed-number formats: time ratios (< 1: sparsecore's fixed format is faster; "
-          "issue 4 target: FixedPost spikes @ W at 1% <= 0.6x brainevent FixedPost)")
+          "expected: FixedPost spikes @ W at 1% <= 0.6x brainevent FixedPost)")
     print(format_table(heads, rows))
 
 
@@ -613,13 +617,13 @@ def print_jitc_ratios(results: list[Result], jitc_impls: list[Impl], csr_name: s
     heads = (["op"] + [f"ns/syn {short.get(m, 'sc CSR')}" for m in [ours] + others]
              + [f"sc JITC / {short.get(m, 'sc CSR')}" for m in others])
     print(f"\nGenerated connectivity ({JITC_LABEL}): ns per synapse and time ratios "
-          "(< 1: sparsecore JITC is faster; issue 5 target: float <= 5 ns/synapse)")
+          "(< 1: sparsecore JITC is faster; expected: float <= 5 ns/synapse)")
     print(format_table(heads, rows))
 
 
 def print_plasticity_ratios(results: list[Result],
                             impls: list[_peers.UpdateImpl]) -> None:
-    """sparsecore / brainevent on the plasticity rows (issue 6 target: <= 0.6x for the
+    """sparsecore / brainevent on the plasticity rows (expected: <= 0.6x for the
     on-pre and on-post updates)."""
     rows_in = [r for r in results if r.matrix == PLASTICITY_LABEL]
     ours = [i.name for i in impls if i.name.startswith("sparsecore")]
@@ -634,7 +638,7 @@ def print_plasticity_ratios(results: list[Result],
             rows.append([op, name, fmt_time(a), fmt_time(b),
                          f"{a / b:.2f}x" if a and b else "-"])
     print(f"\nPlasticity ({PLASTICITY_LABEL}, median per call; < 1: sparsecore is "
-          "faster; issue 6 target: on-pre and on-post <= 0.60x brainevent)")
+          "faster; expected: on-pre and on-post <= 0.60x brainevent)")
     print(format_table(["op", "implementation", "time", "brainevent", "ratio"], rows))
 
 

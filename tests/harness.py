@@ -12,9 +12,18 @@ matrix computes with the same computation on the dense array in float64:
 * :func:`check_vmap` -- ``vmap`` over the operand (``in_axes`` 0 and 1, nested)
   and over the stored values, against a Python loop.
 
-Later formats reuse these with their own constructors; anything
-format-specific (how stored values map to the dense matrix) is passed in as
-``dense_of`` (default: ``M.with_data(values).todense()``).
+Every format runs the same checks.  What is format-specific is passed in:
+
+* ``values`` -- the differentiable (and vmappable) values of ``M``, any pytree
+  (default ``M.data``); generated matrices pass their weight parameters;
+* ``rebuild(M, values)`` -- ``M`` with other values (default ``M.with_data``);
+* ``dense_of(values)`` -- the dense matrix as a function of the values, the
+  oracle of the derivative and values-vmap checks (default
+  ``rebuild(M, values).todense()``);
+* ``tol`` -- an ``(rtol, atol)`` pair where a test asks for a tighter (or
+  differently shaped) tolerance than :func:`tolerance` of the dtype;
+* ``sides`` / ``kinds`` -- a subset of the products, where a format compiles a
+  kernel variant per operand kind and the test budget keeps to the ones needed.
 """
 from __future__ import annotations
 
@@ -25,9 +34,10 @@ import scipy.sparse as sp
 
 __all__ = ["tolerance", "assert_close", "random_sparse", "operands", "product",
            "check_todense", "check_matmul", "check_grads", "check_vmap", "check_vmap_data",
-           "SIDES", "EAGER_KINDS"]
+           "SIDES", "BACKENDS", "EAGER_KINDS"]
 
 SIDES = ("right", "left")  # right: M @ x; left: x @ M
+BACKENDS = ("jax", "numba")  # every product is checked on each (the `backend` fixture)
 
 _TOL = {
     np.dtype(np.float64): (1e-12, 1e-12),
@@ -42,11 +52,12 @@ def tolerance(dtype) -> tuple[float, float]:
     return _TOL[np.dtype(dtype)]
 
 
-def assert_close(actual, expected, dtype=None, *, err_msg=""):
-    """``actual`` equals ``expected`` within the tolerance of ``dtype`` (default: actual's)."""
+def assert_close(actual, expected, dtype=None, *, err_msg="", tol=None):
+    """``actual`` equals ``expected`` within the tolerance of ``dtype`` (default: actual's),
+    or within ``tol=(rtol, atol)`` when given."""
     actual = np.asarray(actual)
     dtype = np.dtype(dtype if dtype is not None else actual.dtype)
-    rtol, atol = tolerance(dtype)
+    rtol, atol = tolerance(dtype) if tol is None else tol
     expected = np.asarray(expected)
     assert actual.shape == expected.shape, (actual.shape, expected.shape, err_msg)
     np.testing.assert_allclose(actual.astype(np.float64), expected.astype(np.float64),
@@ -121,22 +132,23 @@ def dense_product(dense, x, side: str):
     return _as_left(x) @ dense
 
 
-def check_todense(M, expected, *, jit=True):
+def check_todense(M, expected, *, jit=True, tol=None):
     """``M.todense()`` (eager and jitted) equals ``expected``; shape/dtype/ndim agree."""
     expected = np.asarray(expected)
     assert M.shape == expected.shape and isinstance(M.shape, tuple)
     assert M.ndim == 2
     out = M.todense()
     assert out.dtype == M.dtype
-    assert_close(out, expected, M.dtype)
+    assert_close(out, expected, M.dtype, tol=tol)
     if jit:
-        assert_close(jax.jit(lambda A: A.todense())(M), expected, M.dtype)
+        assert_close(jax.jit(lambda A: A.todense())(M), expected, M.dtype, tol=tol)
 
 
 EAGER_KINDS = ("float_vector", "bool_matrix")
 
 
-def check_matmul(M, expected, rng, *, backend=None, jit=True, kinds=None, eager=EAGER_KINDS):
+def check_matmul(M, expected, rng, *, backend=None, jit=True, kinds=None, eager=EAGER_KINDS,
+                 sides=SIDES, tol=None):
     """``M @ x`` and ``x @ M`` for every operand kind against the dense oracle.
 
     All products run in one jitted function taking ``M`` as an argument (one
@@ -147,47 +159,61 @@ def check_matmul(M, expected, rng, *, backend=None, jit=True, kinds=None, eager=
     m, n = M.shape
     dtype = M.dtype
     cases = []
-    for side in SIDES:
+    for side in sides:
         ops = operands(rng, n if side == "right" else m, dtype)
         cases += [(side, kind, x) for kind, x in ops.items() if kinds is None or kind in kinds]
     for side, kind, x in cases:
         if not jit or eager == "all" or kind in eager:
             got = product(M, x, side, backend)
             assert got.dtype == dtype, (kind, side, got.dtype)
-            assert_close(got, dense_product(expected, x, side), dtype,
+            assert_close(got, dense_product(expected, x, side), dtype, tol=tol,
                          err_msg=f"{side} {kind} backend={backend}")
     if jit:
         f = jax.jit(lambda A, xs: [product(A, x, side, backend)
                                    for (side, _, _), x in zip(cases, xs)])
         for (side, kind, x), got in zip(cases, f(M, [c[2] for c in cases])):
             assert got.dtype == dtype, (kind, side, got.dtype)
-            assert_close(got, dense_product(expected, x, side), dtype,
+            assert_close(got, dense_product(expected, x, side), dtype, tol=tol,
                          err_msg=f"jit {side} {kind} backend={backend}")
 
 
-def _default_dense_of(M):
-    return lambda values: M.with_data(values).todense()
+def _with_data(M, values):
+    return M.with_data(values)
 
 
-def check_grads(M, rng, *, backend=None, dense_of=None, sides=SIDES, modes=("grad", "fwd", "rev")):
-    """Derivatives of the products w.r.t. stored values and operand vs the dense computation.
+def _hooks(M, values, rebuild, dense_of):
+    """The values of ``M``, ``rebuild`` and ``dense_of`` with their defaults filled in."""
+    values = M.data if values is None else values
+    rebuild = rebuild or _with_data
+    dense_of = dense_of or (lambda v: rebuild(M, v).todense())
+    return values, rebuild, dense_of
 
-    ``dense_of(values)`` builds the dense matrix from the stored values with
-    plain jnp operations; it is differentiated as the oracle.  For each side,
-    every derivative of every operand kind is computed in one jitted function
-    (and the oracle in another), so a check costs two compilations per side.
+
+def _select(ops, kinds):
+    return {k: x for k, x in ops.items() if kinds is None or k in kinds}
+
+
+def check_grads(M, rng, *, backend=None, values=None, rebuild=None, dense_of=None, sides=SIDES,
+                kinds=None, modes=("grad", "fwd", "rev"), tol=None):
+    """Derivatives of the products w.r.t. the values and the operand vs the dense computation.
+
+    ``dense_of(values)`` builds the dense matrix from the values with plain jnp
+    operations (or the format's own ``todense``); it is differentiated as the
+    oracle.  For each side, every derivative of every operand kind is computed in
+    one jitted function (and the oracle in another), so a check costs two
+    compilations per side.
     """
-    dense_of = dense_of or _default_dense_of(M)
+    values, rebuild, dense_of = _hooks(M, values, rebuild, dense_of)
     m, n = M.shape
     for side in sides:
-        ops = operands(rng, n if side == "right" else m, M.dtype)
+        ops = _select(operands(rng, n if side == "right" else m, M.dtype), kinds)
 
         def derivatives(values, ops, make):
             out = {}
             for kind, x in ops.items():
                 event = x.dtype == np.bool_
                 fn = make(x, event)
-                xf = x.astype(values.dtype)
+                xf = x.astype(M.dtype)
                 for arg in ((0,) if event else (0, 1)):
                     key = f"{side} {kind} wrt {'values' if arg == 0 else 'operand'}"
                     if "grad" in modes:
@@ -200,7 +226,7 @@ def check_grads(M, rng, *, backend=None, dense_of=None, sides=SIDES, modes=("gra
             return out
 
         def make_sparse(x, event):
-            return lambda values, v: product(M.with_data(values), x if event else v, side,
+            return lambda values, v: product(rebuild(M, values), x if event else v, side,
                                              backend)
 
         def make_dense(x, event):
@@ -209,18 +235,24 @@ def check_grads(M, rng, *, backend=None, dense_of=None, sides=SIDES, modes=("gra
                 return D @ v if side == "right" else _as_left(v) @ D
             return fn
 
-        got = jax.jit(lambda vals, ops: derivatives(vals, ops, make_sparse))(M.data, ops)
-        want = jax.jit(lambda vals, ops: derivatives(vals, ops, make_dense))(M.data, ops)
+        got = jax.jit(lambda vals, ops: derivatives(vals, ops, make_sparse))(values, ops)
+        want = jax.jit(lambda vals, ops: derivatives(vals, ops, make_dense))(values, ops)
         assert got.keys() == want.keys()
         for key in got:
-            assert_close(got[key], want[key], M.dtype, err_msg=f"{key} backend={backend}")
+            jax.tree_util.tree_map(
+                lambda g, w: assert_close(g, w, M.dtype, tol=tol,
+                                          err_msg=f"{key} backend={backend}"),
+                got[key], want[key])
 
 
-def check_vmap(M, expected, rng, *, backend=None, batch=4, sides=SIDES):
-    """``vmap`` over the operand (in_axes 0, 1, 2 and nested) against a Python loop.
+def check_vmap(M, expected, rng, *, backend=None, batch=4, sides=SIDES,
+               kinds=("float", "bool"), eager=True, tol=None):
+    """``vmap`` over the operand (in_axes 0, 1, 2, out_axes 1, and nested) against a
+    Python loop.
 
-    Float and bool operands, vectors and matrices; one eager ``vmap`` per side,
-    the rest inside one jitted function per side.
+    Float and bool operands (``kinds``), vectors and matrices; one eager ``vmap``
+    per side (of the last kind; none with ``eager=False``), the rest inside one jitted
+    function per side.
     """
     expected = np.asarray(expected, dtype=np.float64)
     m, n = M.shape
@@ -232,7 +264,7 @@ def check_vmap(M, expected, rng, *, backend=None, batch=4, sides=SIDES):
             return product(M, v, side, backend)
 
         inputs, loops = {}, {}
-        for is_bool in (False, True):
+        for is_bool in [kind == "bool" for kind in kinds]:
             def draw(shape):
                 return (jnp.asarray(rng.random(shape) < 0.4) if is_bool
                         else jnp.asarray(rng.normal(size=shape), dtype=dtype))
@@ -253,6 +285,7 @@ def check_vmap(M, expected, rng, *, backend=None, batch=4, sides=SIDES):
             for tag, (xs, xm, xn) in inputs.items():
                 out[tag, "vector axis 0"] = jax.vmap(f, in_axes=0)(xs)
                 out[tag, "vector axis 1"] = jax.vmap(f, in_axes=1)(xs.T)
+                out[tag, "vector axis 1, out 1"] = jax.vmap(f, in_axes=1, out_axes=1)(xs.T)
                 for axis in (0, 1, 2):
                     out[tag, f"matrix axis {axis}"] = jax.vmap(f, in_axes=axis)(
                         jnp.moveaxis(xm, 0, axis))
@@ -263,35 +296,48 @@ def check_vmap(M, expected, rng, *, backend=None, batch=4, sides=SIDES):
         got = jax.jit(batched)(inputs)
         for tag in inputs:
             vec, mat, nested = loops[tag]
-            assert_close(got[tag, "vector axis 0"], vec, dtype, err_msg=f"{side} {tag}")
-            assert_close(got[tag, "vector axis 1"], vec, dtype, err_msg=f"{side} {tag}")
+            assert_close(got[tag, "vector axis 0"], vec, dtype, tol=tol, err_msg=f"{side} {tag}")
+            assert_close(got[tag, "vector axis 1"], vec, dtype, tol=tol, err_msg=f"{side} {tag}")
+            assert_close(got[tag, "vector axis 1, out 1"], vec.T, dtype, tol=tol,
+                         err_msg=f"{side} {tag} out_axes=1")
             for axis in (0, 1, 2):
-                assert_close(got[tag, f"matrix axis {axis}"], mat, dtype,
+                assert_close(got[tag, f"matrix axis {axis}"], mat, dtype, tol=tol,
                              err_msg=f"{side} {tag} matrix axis {axis}")
-            assert_close(got[tag, "nested"], nested, dtype, err_msg=f"{side} {tag} nested")
-        eager = jax.vmap(f, in_axes=1)(inputs["bool"][0].T)
-        assert_close(eager, loops["bool"][0], dtype, err_msg=f"eager vmap {side}")
+            assert_close(got[tag, "nested"], nested, dtype, tol=tol,
+                         err_msg=f"{side} {tag} nested")
+        if eager:
+            out = jax.vmap(f, in_axes=1)(inputs[tag][0].T)
+            assert_close(out, loops[tag][0], dtype, tol=tol, err_msg=f"eager vmap {side} {tag}")
 
 
-def check_vmap_data(M, rng, *, backend=None, batch=3, dense_of=None, sides=SIDES):
-    """``vmap`` over batched stored values (one weight set per batch member) vs a loop."""
-    dense_of = dense_of or _default_dense_of(M)
+def check_vmap_data(M, rng, *, backend=None, batch=3, values=None, rebuild=None, dense_of=None,
+                    stack=None, sides=SIDES, kinds=None, tol=None):
+    """``vmap`` over batched values (one weight set per batch member) vs a loop.
+
+    ``stack`` holds the batched values (a pytree like ``values`` with a leading
+    axis of ``batch``); by default normal draws of ``M.data``'s shape.
+    """
+    values, rebuild, dense_of = _hooks(M, values, rebuild, dense_of)
     m, n = M.shape
-    values = jnp.asarray(M.data)
-    stack = jnp.asarray(rng.normal(size=(batch,) + values.shape), dtype=values.dtype)
-    dense = [np.asarray(dense_of(stack[b]), np.float64) for b in range(batch)]
+    if stack is None:
+        values = jnp.asarray(values)
+        stack = jnp.asarray(rng.normal(size=(batch,) + values.shape), dtype=values.dtype)
+    member = lambda b: jax.tree_util.tree_map(lambda s: s[b], stack)  # noqa: E731
+    dense = [np.asarray(dense_of(member(b)), np.float64) for b in range(batch)]
+    order = ("float_vector", "bool_vector", "float_matrix", "bool_matrix")
     for side in sides:
         ops = operands(rng, n if side == "right" else m, M.dtype)
-        xs = [ops[k] for k in ("float_vector", "bool_vector", "float_matrix", "bool_matrix")]
+        xs = [ops[k] for k in order if kinds is None or k in kinds]
 
         def batched(stack, xs):
-            out = [jax.vmap(lambda w: product(M.with_data(w), x, side, backend))(stack)
+            out = [jax.vmap(lambda w: product(rebuild(M, w), x, side, backend))(stack)
                    for x in xs]
-            out.append(jax.vmap(lambda w, v: product(M.with_data(w), v, side, backend))(
+            out.append(jax.vmap(lambda w, v: product(rebuild(M, w), v, side, backend))(
                 stack, jnp.stack([xs[0]] * batch)))
             return out
 
         got = jax.jit(batched)(stack, xs)
         for x, g in zip(xs + [xs[0]], got):
             loop = np.stack([dense_product(dense[b], x, side) for b in range(batch)])
-            assert_close(g, loop, M.dtype, err_msg=f"vmap data {side} {x.shape} {x.dtype}")
+            assert_close(g, loop, M.dtype, tol=tol,
+                         err_msg=f"vmap data {side} {x.shape} {x.dtype}")

@@ -189,7 +189,7 @@ def _jitc_available():
 
 
 @pytest.mark.skipif(not _jitc_available(),
-                    reason="generated-connectivity functions (sparsecore._jitc_ops) not present")
+                    reason="generated-connectivity functions (sc.jith/jitn/jitu) not exported")
 @pytest.mark.parametrize("kind, params, transpose", [("h", (0.6,), False), ("h", (0.6,), True),
                                                      ("n", (0.2, 0.5), True),
                                                      ("u", (-0.3, 0.9), False)])

@@ -1,4 +1,8 @@
-"""FixedPostNumConn / FixedPreNumConn and the fcn* functional API against dense and scipy."""
+"""FixedPostNumConn / FixedPreNumConn and the fcn* functional API against dense and scipy.
+
+Products, derivatives and vmap run the format-generic checks of ``harness`` against
+the independent ``np.add.at`` oracle of every stored entry (:func:`_dense`).
+"""
 from __future__ import annotations
 
 import itertools
@@ -12,20 +16,12 @@ import scipy.sparse as sp
 import scipy.stats
 
 import sparsecore as sc
+from harness import (BACKENDS, assert_close, check_grads, check_matmul, check_todense,
+                     check_vmap, check_vmap_data, dense_product, operands, product)
 from sparsecore import FixedPostNumConn, FixedPreNumConn
 from sparsecore._random_partners import random_partners
 
 CLASSES = (FixedPostNumConn, FixedPreNumConn)
-BACKENDS = ("jax", "numba")
-
-
-@pytest.fixture
-def x64():
-    previous = jax.config.jax_enable_x64
-    jax.config.update("jax_enable_x64", True)
-    yield
-    jax.config.update("jax_enable_x64", previous)
-
 
 def _buffers(cls, shape, n_conn, *, homo=False, dtype=np.float32, seed=0):
     """Random buffers with repeated partners allowed (they must sum)."""
@@ -51,13 +47,23 @@ def _dense(cls, data, indices, shape):
     return out
 
 
+def _dense_of(W):
+    """The harness's ``dense_of``: the dense matrix as a jnp function of ``W``'s values,
+    built independently of the class (one scatter-add per stored entry)."""
+    cls, indices, shape = type(W), jnp.asarray(W.indices), W.shape
+    owners = jnp.broadcast_to(jnp.arange(indices.shape[0])[:, None], indices.shape)
+    rows, cols = (owners, indices) if cls is FixedPostNumConn else (indices, owners)
+
+    def dense(data):
+        values = jnp.broadcast_to(data if data.ndim == 2 else data[0], indices.shape)
+        return jnp.zeros(shape, data.dtype).at[rows, cols].add(values)
+
+    return dense
+
+
 def _matrix(cls, shape=(7, 5), n_conn=3, **kw):
     data, indices = _buffers(cls, shape, n_conn, **kw)
     return cls((data, indices), shape=shape), _dense(cls, data, indices, shape)
-
-
-def _tol(dtype):
-    return dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
 
 
 # ---------------------------------------------------------------------------
@@ -68,7 +74,7 @@ def _tol(dtype):
 @pytest.mark.parametrize("homo", [False, True])
 def test_todense_scipy_and_conversions(cls, homo):
     W, D = _matrix(cls, homo=homo)
-    np.testing.assert_allclose(W.todense(), D, rtol=1e-6)
+    check_todense(W, D, jit=False, tol=(1e-6, 0.0))
     assert W.nnz == W.indices.size and W.n_conn == 3
     for fmt in ("csr", "csc", "coo"):
         S = W.to_scipy(fmt)
@@ -143,41 +149,20 @@ def test_repr_and_pytree_leaves():
 # products: every op and orientation against dense (and scipy)
 # ---------------------------------------------------------------------------
 
-def _operand(kind, length, rng, dtype):
-    if kind == "vec":
-        return rng.standard_normal(length).astype(dtype)
-    if kind == "mat":
-        return rng.standard_normal((length, 3)).astype(dtype)
-    if kind == "spikes":
-        return rng.random(length) < 0.5
-    return rng.random((length, 3)) < 0.5  # spike matrix
-
-
-@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("cls", CLASSES)
 @pytest.mark.parametrize("homo", [False, True])
-@pytest.mark.parametrize("kind", ["vec", "mat", "spikes", "spike_mat"])
-def test_matmul_both_directions(backend, cls, homo, kind):
+def test_matmul_both_directions(backend, cls, homo, rng):
+    """``W @ x`` / ``x @ W`` (float and bool, vector and matrix) on both kernel backends;
+    the operators with the default backend eagerly and under jit; scipy's view."""
     W, D = _matrix(cls, shape=(7, 5), n_conn=3, homo=homo)
-    S = W.to_scipy()
-    rng = np.random.default_rng(1)
-    right = _operand(kind, W.shape[1], rng, np.float32)
-    left = _operand(kind, W.shape[0], rng, np.float32)
-    left = left.T if left.ndim == 2 else left
-    expected_r = D @ right.astype(np.float64)
-    expected_l = left.astype(np.float64) @ D
-    np.testing.assert_allclose(W.dot(jnp.asarray(right), backend=backend), expected_r, **_tol(
-        np.float32))
-    np.testing.assert_allclose(W.rdot(jnp.asarray(left), backend=backend), expected_l,
-                               **_tol(np.float32))
-    np.testing.assert_allclose(S @ right.astype(np.float64), expected_r, rtol=1e-5, atol=1e-5)
-    if backend == "numba":  # the operators (default backend) and jit
-        np.testing.assert_allclose(W @ jnp.asarray(right), expected_r, **_tol(np.float32))
-        np.testing.assert_allclose(jax.jit(lambda M, x: x @ M)(W, jnp.asarray(left)),
-                                   expected_l, **_tol(np.float32))
+    check_matmul(W, D, rng, backend=backend, jit=False, eager="all")
+    for x in operands(rng, W.shape[1], np.float32).values():
+        x = np.asarray(x, np.float64)
+        np.testing.assert_allclose(W.to_scipy() @ x, D @ x, rtol=1e-5, atol=1e-5)
+    if backend == "numba":  # the default backend on CPU
+        check_matmul(W, D, rng, backend=None, eager="all")
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("transpose", [False, True])
 def test_functional_api(backend, transpose):
     shape, k = (6, 8), 4
@@ -191,56 +176,50 @@ def test_functional_api(backend, transpose):
     s = rng.random(n_in) < 0.4
     Sm = rng.random((n_in, 2)) < 0.4
     kw = dict(shape=shape, transpose=transpose, backend=backend)
-    np.testing.assert_allclose(sc.fcnmv(data, indices, v, **kw), M @ v, **_tol(np.float32))
-    np.testing.assert_allclose(sc.fcnmm(data, indices, B, **kw), M @ B, **_tol(np.float32))
-    np.testing.assert_allclose(sc.binary_fcnmv(data, indices, s, **kw), M @ s,
-                               **_tol(np.float32))
-    np.testing.assert_allclose(sc.binary_fcnmm(data, indices, Sm, **kw), M @ Sm,
-                               **_tol(np.float32))
+    assert_close(sc.fcnmv(data, indices, v, **kw), M @ v, np.float32)
+    assert_close(sc.fcnmm(data, indices, B, **kw), M @ B, np.float32)
+    assert_close(sc.binary_fcnmv(data, indices, s, **kw), M @ s,
+                               np.float32)
+    assert_close(sc.binary_fcnmm(data, indices, Sm, **kw), M @ Sm,
+                               np.float32)
     # float spikes: entries > 0 are events
-    np.testing.assert_allclose(sc.binary_fcnmv(data, indices, np.where(s, 2.0, -1.0), **kw),
-                               M @ s, **_tol(np.float32))
+    assert_close(sc.binary_fcnmv(data, indices, np.where(s, 2.0, -1.0), **kw),
+                               M @ s, np.float32)
     # homogeneous weight
-    np.testing.assert_allclose(sc.binary_fcnmv(0.5, indices, s, **kw),
+    assert_close(sc.binary_fcnmv(0.5, indices, s, **kw),
                                (_dense(FixedPostNumConn, np.array([0.5]), indices, shape)
                                 if not transpose else
                                 _dense(FixedPostNumConn, np.array([0.5]), indices, shape).T) @ s,
-                               **_tol(np.float32))
+                               np.float32)
 
 
 @pytest.mark.parametrize("cls", CLASSES)
-def test_float64(cls, x64):
+def test_float64(cls, x64, rng):
+    """float64 through both backends, the operator under jit and a bool ``s @ W``
+    (kinds limited to those: each float64 kernel variant costs a numba compile)."""
     W, D = _matrix(cls, shape=(6, 9), n_conn=4, dtype=np.float64)
     assert W.dtype == jnp.float64
-    rng = np.random.default_rng(0)
-    v = rng.standard_normal(9)
-    s = rng.random(6) < 0.5
-    for backend in ("jax", "numba"):
-        np.testing.assert_allclose(W.dot(jnp.asarray(v), backend=backend), D @ v, rtol=1e-12)
-    np.testing.assert_allclose(W.rdot(jnp.asarray(s), backend="jax"), s @ D, rtol=1e-12)
-    np.testing.assert_allclose(jax.jit(lambda M, x: M @ x)(W, v), D @ v, rtol=1e-12)
+    tight = (1e-12, 0.0)
+    vector = dict(kinds=("float_vector",), sides=("right",), tol=tight)
+    for backend in BACKENDS:
+        check_matmul(W, D, rng, backend=backend, jit=False, eager="all", **vector)
+    check_matmul(W, D, rng, backend="jax", jit=False, eager="all", kinds=("bool_vector",),
+                 sides=("left",), tol=tight)
+    check_matmul(W, D, rng, backend=None, eager=(), **vector)
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_degenerate_inputs(backend):
-    # zero connections per row, all-false and all-true spikes, 0-sized dims
+def test_degenerate_inputs(backend, rng):
+    """Zero connections per row, 0-sized dimensions; all-false and all-true spikes."""
     for cls, shape, k in [(FixedPostNumConn, (4, 3), 0), (FixedPreNumConn, (4, 3), 0),
                           (FixedPostNumConn, (0, 3), 2), (FixedPostNumConn, (3, 0), 0),
                           (FixedPreNumConn, (0, 3), 0)]:
         W, D = _matrix(cls, shape=shape, n_conn=k)
-        np.testing.assert_allclose(W.dot(jnp.ones(shape[1]), backend=backend),
-                                   D @ np.ones(shape[1]))
-        np.testing.assert_allclose(W.rdot(jnp.ones(shape[0], bool), backend=backend),
-                                   np.ones(shape[0]) @ D)
-        np.testing.assert_allclose(W.dot(jnp.ones((shape[1], 2)), backend=backend),
-                                   D @ np.ones((shape[1], 2)))
+        check_matmul(W, D, rng, backend=backend, jit=False, eager="all", tol=(1e-7, 0.0))
     W, D = _matrix(FixedPostNumConn, shape=(7, 5), n_conn=3)
-    for spikes in (np.zeros(7, bool), np.ones(7, bool)):
-        np.testing.assert_allclose(W.rdot(jnp.asarray(spikes), backend=backend), spikes @ D,
-                                   **_tol(np.float32))
-    for spikes in (np.zeros(5, bool), np.ones(5, bool)):
-        np.testing.assert_allclose(W.dot(jnp.asarray(spikes), backend=backend), D @ spikes,
-                                   **_tol(np.float32))
+    for side, length in (("left", 7), ("right", 5)):
+        for spikes in (np.zeros(length, bool), np.ones(length, bool)):
+            assert_close(product(W, jnp.asarray(spikes), side, backend),
+                         dense_product(D, spikes, side), np.float32)
 
 
 def test_units():
@@ -265,75 +244,29 @@ def test_units():
 # gradients and vmap
 # ---------------------------------------------------------------------------
 
-def _dense_from(cls, data, indices, shape):
-    """jnp dense matrix as a differentiable function of data."""
-    owners = jnp.broadcast_to(jnp.arange(indices.shape[0])[:, None], indices.shape)
-    values = jnp.broadcast_to(data if data.ndim == 2 else data[0], indices.shape)
-    rows, cols = (owners, indices) if cls is FixedPostNumConn else (indices, owners)
-    return jnp.zeros(shape, data.dtype).at[rows, cols].add(values)
-
-
-@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("cls", CLASSES)
 @pytest.mark.parametrize("homo", [False, True])
-def test_gradients_match_dense(backend, cls, homo):
-    shape = (6, 4)
-    data, indices = _buffers(cls, shape, 3, homo=homo)
-    data, indices = jnp.asarray(data), jnp.asarray(indices)
-    rng = np.random.default_rng(4)
-    x = jnp.asarray(rng.standard_normal(shape[1]).astype(np.float32))
-    xl = jnp.asarray(rng.standard_normal((shape[0], 2)).astype(np.float32))
-
-    def sparse(d, v, vl):
-        W = cls((d, indices), shape=shape)
-        return jnp.sin(W.dot(v, backend=backend)).sum() + jnp.cos(W.rdot(vl.T, backend=backend)
-                                                                  ).sum()
-
-    def dense(d, v, vl):
-        M = _dense_from(cls, d, indices, shape)
-        return jnp.sin(M @ v).sum() + jnp.cos(vl.T @ M).sum()
-
-    for argnums in (0, 1, 2):
-        g = jax.grad(sparse, argnums)(data, x, xl)
-        np.testing.assert_allclose(g, jax.grad(dense, argnums)(data, x, xl), rtol=1e-4,
-                                   atol=1e-5)
-    vec = lambda f: (lambda d, v: cls((d, indices), shape=shape).dot(v, backend=backend)
-                     if f == "s" else _dense_from(cls, d, indices, shape) @ v)
-    for jac in (jax.jacfwd, jax.jacrev):
-        for argnums in (0, 1):
-            np.testing.assert_allclose(jac(vec("s"), argnums)(data, x),
-                                       jac(vec("d"), argnums)(data, x), rtol=1e-5, atol=1e-6)
-    # event products: gradient flows to the weights only
-    spikes = jnp.asarray(rng.random(shape[0]) < 0.5)
-    g = jax.grad(lambda d: (spikes @ cls((d, indices), shape=shape)).sum())(data)
-    gd = jax.grad(lambda d: (spikes.astype(d.dtype) @ _dense_from(cls, d, indices, shape)).sum()
-                  )(data)
-    np.testing.assert_allclose(g, gd, rtol=1e-5)
+def test_gradients_match_dense(backend, cls, homo, rng):
+    """Derivatives w.r.t. the values and the operand against the independent dense
+    scatter: grad / jacfwd / jacrev of ``W @ v``; grad of ``X @ W`` (float matrix) and of
+    ``spikes @ W`` (event operands: the values only).  Kinds and modes are limited to
+    these: each jitted derivative of every kind costs seconds of compilation."""
+    W, _ = _matrix(cls, shape=(6, 4), n_conn=3, homo=homo)
+    hooks = dict(backend=backend, dense_of=_dense_of(W), tol=(1e-5, 1e-6))
+    check_grads(W, rng, sides=("right",), kinds=("float_vector",), **hooks)
+    check_grads(W, rng, sides=("left",), kinds=("float_matrix", "bool_vector"),
+                modes=("grad",), **hooks)
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("cls", CLASSES)
-def test_vmap_matches_dense(backend, cls):
+def test_vmap_matches_dense(backend, cls, rng):
+    """vmap against Python loops: float operands of ``W @ x`` (vectors and matrices, every
+    axis, nested), bool operands of ``x @ W``, and the values (the batched-matrix path)."""
     W, D = _matrix(cls, shape=(6, 5), n_conn=3)
-    rng = np.random.default_rng(7)
-    right = lambda v: W.dot(v, backend=backend)
-    left = lambda v: W.rdot(v, backend=backend)
-    X = jnp.asarray(rng.standard_normal((4, 5)).astype(np.float32))
-    np.testing.assert_allclose(jax.vmap(right)(X), X @ D.T, **_tol(np.float32))
-    np.testing.assert_allclose(jax.vmap(right, in_axes=1, out_axes=1)(X.T), D @ X.T,
-                               **_tol(np.float32))
-    Xb = jnp.asarray(rng.random((2, 4, 6)) < 0.5)  # nested, spikes, left products
-    np.testing.assert_allclose(jax.vmap(jax.vmap(left))(Xb),
-                               np.einsum("abi,ij->abj", np.asarray(Xb, np.float64), D),
-                               **_tol(np.float32))
-    Xm = jnp.asarray(rng.standard_normal((3, 5, 2)).astype(np.float32))  # mm batched
-    np.testing.assert_allclose(jax.vmap(right)(Xm), np.einsum("ij,bjk->bik", D, Xm),
-                               **_tol(np.float32))
-    # batched matrices (values batched): the vectorised reference path
-    datas = jnp.stack([W.data, 2 * W.data])
-    out = jax.vmap(lambda d: cls((d, W.indices), shape=W.shape).dot(jnp.ones(5),
-                                                                    backend=backend))(datas)
-    np.testing.assert_allclose(out, np.stack([D, 2 * D]) @ np.ones(5), **_tol(np.float32))
+    check_vmap(W, D, rng, backend=backend, sides=("right",), kinds=("float",))
+    check_vmap(W, D, rng, backend=backend, sides=("left",), kinds=("bool",))
+    check_vmap_data(W, rng, backend=backend, dense_of=_dense_of(W), sides=("right",),
+                    kinds=("float_vector",))
 
 
 # ---------------------------------------------------------------------------

@@ -1,4 +1,10 @@
-"""Generated connectivity: seed contract, statistics, backends, products, AD, vmap, operators."""
+"""Generated connectivity: seed contract, statistics, backends, products, AD, vmap, operators.
+
+Products, derivatives and vmap run the format-generic checks of ``harness``.  A JITC
+matrix stores no entries: its ``todense()`` (checked bit for bit against the numba
+kernels and the transposed twin) is the oracle, and its values are the weight
+parameters (``rebuild`` makes the matrix of other parameters, same prob and seed).
+"""
 import hashlib
 
 import brainunit as u
@@ -8,12 +14,14 @@ import numpy as np
 import pytest
 
 import sparsecore as sc
-from sparsecore.kernels import _prng, jitc
+from harness import BACKENDS, check_grads, check_matmul, check_vmap, check_vmap_data
+from sparsecore.kernels import _prng
 
 CLASSES = {("homo", True): sc.JITCHomoR, ("homo", False): sc.JITCHomoC,
            ("normal", True): sc.JITCNormalR, ("normal", False): sc.JITCNormalC,
            ("uniform", True): sc.JITCUniformR, ("uniform", False): sc.JITCUniformC}
 WEIGHTS = {"homo": (1.5,), "normal": (0.5, 2.0), "uniform": (-1.0, 3.0)}
+PARAMS = {"homo": ("weight",), "normal": ("w_loc", "w_scale"), "uniform": ("w_low", "w_high")}
 ALL = list(CLASSES)
 # One jitted function per group of checks, shared by every parameterisation: a single
 # compilation instead of one eager dispatch (and XLA compilation) per product.
@@ -30,15 +38,26 @@ def numba_columns(W):
 
 
 @jax.jit
-def _reference_products(W, C, x, y, X, s):
-    return dict(dense=W.todense(), dense_t=W.T.todense(), other=C.todense(),
-                mv=W.dot(x, backend="jax"), rmv=W.rdot(y, backend="jax"), mm=W.dot(X, backend="jax"),
-                rev=W.rdot(s, backend="jax"), ev=W.dot(x > 0, backend="jax"),
-                op=W @ x)
+def _dense_views(W, C, x):
+    return dict(dense=W.todense(), dense_t=W.T.todense(), other=C.todense(), op=W @ x)
 
 
 def make(dist, corder, prob=0.2, seed=7, shape=(37, 53), weights=None):
     return CLASSES[(dist, corder)](tuple(weights or WEIGHTS[dist]) + (prob, seed), shape=shape)
+
+
+def values(W):
+    """The harness's values of a JITC matrix: its weight parameters."""
+    dist = next(d for (d, _), cls in CLASSES.items() if cls is type(W))
+    return tuple(getattr(W, name) for name in PARAMS[dist])
+
+
+def rebuild(W, weights):
+    """The harness's rebuild hook: ``W``'s structure (prob, seed) with other weights."""
+    return type(W)(tuple(weights) + (W.prob, W.seed), shape=W.shape)
+
+
+TOL = (1e-5, 1e-4)  # sums of up to ~50 generated float32 weights of scale ~2
 
 
 # -- the seed contract ----------------------------------------------------------------------
@@ -130,19 +149,15 @@ def test_products_match_dense(dist, corder):
     reference generate the same structure and weights, bit for bit."""
     W = make(dist, corder)
     rng = np.random.default_rng(3)
-    x, y = rng.normal(size=53).astype(np.float32), rng.normal(size=37).astype(np.float32)
-    X = rng.normal(size=(53, 4)).astype(np.float32)
-    s = rng.random(37) < 0.3
+    x = rng.normal(size=53).astype(np.float32)
     C = CLASSES[(dist, not corder)](tuple(WEIGHTS[dist]) + (0.2, 7), shape=(53, 37))
-    r = {k: np.asarray(v) for k, v in _reference_products(W, C, x, y, X, s).items()}
+    r = {k: np.asarray(v) for k, v in _dense_views(W, C, x).items()}
     D = r["dense"].astype(np.float64)
-    tol = dict(rtol=1e-5, atol=1e-4)
-    np.testing.assert_allclose(r["mv"], D @ x, **tol)
-    np.testing.assert_allclose(r["op"], D @ x, **tol)
-    np.testing.assert_allclose(r["rmv"], y @ D, **tol)
-    np.testing.assert_allclose(r["mm"], D @ X, **tol)
-    np.testing.assert_allclose(r["rev"], s @ D, **tol)
-    np.testing.assert_allclose(r["ev"], D @ (x > 0), **tol)
+    # the reference kernels, one jitted function: float and bool vectors, float matrices,
+    # both sides
+    check_matmul(W, D, rng, backend="jax", eager=(), tol=TOL,
+                 kinds=("float_vector", "float_matrix", "bool_vector"))
+    np.testing.assert_allclose(r["op"], D @ x, rtol=TOL[0], atol=TOL[1])
     np.testing.assert_array_equal(r["dense_t"], r["dense"].T)
     np.testing.assert_array_equal(r["other"], r["dense"].T)
     np.testing.assert_array_equal(np.asarray(W.tocsr().todense()), r["dense"])
@@ -158,18 +173,14 @@ def test_products_match_dense(dist, corder):
         np.testing.assert_array_equal(numba_t, r["dense"].T)
 
 
-def test_numba_products_all_directions():
+def test_numba_products_all_directions(rng):
+    """The numba kernels eagerly: float and bool vectors both sides, a bool matrix."""
     W = make("normal", True)
     D = np.asarray(W.todense(), np.float64)
-    rng = np.random.default_rng(4)
-    x, y = rng.normal(size=53).astype(np.float32), rng.normal(size=37).astype(np.float32)
-    S = rng.random((37, 3)) < 0.2
-    tol = dict(rtol=1e-5, atol=1e-4)
-    np.testing.assert_allclose(W.dot(x, backend="numba"), D @ x, **tol)
-    np.testing.assert_allclose(W.rdot(y, backend="numba"), y @ D, **tol)
-    np.testing.assert_allclose(W.dot(jnp.asarray(x > 0), backend="numba"), D @ (x > 0), **tol)
-    np.testing.assert_allclose(W.rdot(jnp.asarray(y > 0), backend="numba"), (y > 0) @ D, **tol)
-    np.testing.assert_allclose(W.T.dot(jnp.asarray(S), backend="numba"), D.T @ S, **tol)
+    check_matmul(W, D, rng, backend="numba", jit=False, eager="all", tol=TOL,
+                 kinds=("float_vector", "bool_vector"))
+    check_matmul(W.T, D.T, rng, backend="numba", jit=False, eager="all", tol=TOL,
+                 kinds=("bool_matrix",), sides=("right",))
 
 
 def test_functional_matches_classes():
@@ -221,40 +232,35 @@ def test_degenerate():
     assert (np.asarray(W.dot(jnp.zeros(53, bool), backend="jax")) == 0).all()
 
 
-def test_float64(x64):
-    if True:
-        W = sc.JITCNormalR((jnp.float64(0.5), jnp.float64(1.0), 0.2, 7), shape=(20, 30))
-        assert W.dtype == jnp.float64
-        D = np.asarray(W.todense())
-        W32 = sc.JITCNormalR((0.5, 1.0, 0.2, 7), shape=(20, 30))
-        np.testing.assert_array_equal(D != 0, np.asarray(W32.todense()) != 0)
-        x = np.random.default_rng(0).normal(size=30)
-        for backend in ("jax", "numba"):
-            np.testing.assert_allclose(W.dot(jnp.asarray(x), backend=backend), D @ x, rtol=1e-12)
-        np.testing.assert_array_equal(numba_columns(W), D)
+def test_float64(x64, rng):
+    W = sc.JITCNormalR((jnp.float64(0.5), jnp.float64(1.0), 0.2, 7), shape=(20, 30))
+    assert W.dtype == jnp.float64
+    D = np.asarray(W.todense())
+    W32 = sc.JITCNormalR((0.5, 1.0, 0.2, 7), shape=(20, 30))
+    np.testing.assert_array_equal(D != 0, np.asarray(W32.todense()) != 0)
+    for backend in BACKENDS:
+        check_matmul(W, D, rng, backend=backend, jit=False, eager="all", tol=(1e-12, 0.0),
+                     kinds=("float_vector",), sides=("right",))
+    np.testing.assert_array_equal(numba_columns(W), D)
 
 
 # -- differentiation and vmap ---------------------------------------------------------------
 
 @pytest.mark.parametrize("corder", [True, False])
-def test_gradients(corder):
+def test_gradients(corder, rng):
+    """jacfwd / jacrev of ``W @ v`` w.r.t. the weight parameters and ``v``, against the
+    same derivatives of ``todense() @ v``; zero gradient in prob; W as a pytree."""
     x = jnp.asarray(np.random.default_rng(6).normal(size=25), jnp.float32)
     cls = CLASSES[("normal", corder)]
 
     def f(loc, scale, prob, v):
         return cls((loc, scale, prob, 9), shape=(15, 25)).dot(v, backend="jax")
 
-    def g(loc, scale, prob, v):
-        return cls((loc, scale, prob, 9), shape=(15, 25)).todense() @ v
-
     args = (jnp.float32(0.3), jnp.float32(1.2), jnp.float32(0.4), x)
-    both = jax.jit(lambda *a: [(jac(f, (0, 1, 3))(*a), jac(g, (0, 1, 3))(*a))
-                               for jac in (jax.jacfwd, jax.jacrev)])(*args)
-    for got_want in both:
-        for got, want in zip(*got_want):
-            np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+    W = cls(args[:3] + (9,), shape=(15, 25))
+    check_grads(W, rng, backend="jax", values=values(W), rebuild=rebuild, sides=("right",),
+                kinds=("float_vector",), modes=("fwd", "rev"), tol=(1e-4, 1e-5))
     # zero gradient in prob; the matrix as a pytree argument; transposed products
-    W = cls((0.3, 1.2, 0.4, 9), shape=(15, 25))
     y = jnp.ones(15)
 
     @jax.jit
@@ -289,26 +295,26 @@ def test_gradients_numba_and_uniform_homo():
                                np.asarray(sc.jith(2.0, 0.4, 3, shape=(15, 25))), rtol=1e-6)
 
 
-def test_vmap():
+def test_vmap(rng):
+    """vmap over float operands of ``W @ x`` (vectors and matrices, every axis, nested)
+    and over the weight parameters, against loops; batched seeds; the batching rule
+    binds the matrix-matrix primitive."""
     W = make("normal", True, shape=(20, 30))
     D = np.asarray(W.todense())
     X = jnp.asarray(np.random.default_rng(8).normal(size=(4, 30)), jnp.float32)
-    tol = dict(rtol=1e-5, atol=1e-4)
-    X3 = X.reshape(2, 2, 30)
+    check_vmap(W, D, rng, backend="jax", sides=("right",), kinds=("float",), eager=False,
+               tol=TOL)
+    stack = (jnp.asarray([0.5, -1.0, 2.0], jnp.float32), jnp.asarray([2.0, 0.5, 1.0], jnp.float32))
+    check_vmap_data(W, rng, backend="jax", values=values(W), rebuild=rebuild, stack=stack,
+                    sides=("right",), kinds=("float_vector",), tol=TOL)
     seeds = jnp.arange(3, dtype=jnp.uint32)
 
     @jax.jit
-    def mapped(W, X, X3, seeds):
-        f = lambda v: W.dot(v, backend="jax")
-        # batched seeds fall back to the vmapped reference
-        by_seed = jax.vmap(lambda s: sc.JITCHomoR((1.0, 0.2, s), shape=(20, 30)).dot(
+    def by_seed(seeds):  # batched seeds fall back to the vmapped reference
+        return jax.vmap(lambda s: sc.JITCHomoR((1.0, 0.2, s), shape=(20, 30)).dot(
             jnp.ones(30), backend="jax"))(seeds)
-        return jax.vmap(f)(X), jax.vmap(f, in_axes=1)(X.T), jax.vmap(jax.vmap(f))(X3), by_seed
 
-    rows, cols, nested, out = mapped(W, X, X3, seeds)
-    np.testing.assert_allclose(rows, X @ D.T, **tol)
-    np.testing.assert_allclose(cols, X @ D.T, **tol)
-    np.testing.assert_allclose(nested, (X3 @ D.T), **tol)
+    out = by_seed(seeds)
     jaxpr = str(jax.make_jaxpr(jax.vmap(lambda v: W.dot(v, backend="jax")))(X))
     assert "jitcmm" in jaxpr and "while" not in jaxpr.split("jitcmm")[0][-20:]
     for i in range(3):
