@@ -9,8 +9,9 @@ matrix computes with the same computation on the dense array in float64:
   matrices and for bool spike vectors and matrices, eager and jitted;
 * :func:`check_grads` -- ``grad``, ``jacfwd`` and ``jacrev`` of the products
   with respect to the stored values and the dense operand;
-* :func:`check_vmap` -- ``vmap`` over the operand (``in_axes`` 0 and 1, nested)
-  and over the stored values, against a Python loop.
+* :func:`check_vmap` -- ``vmap`` over the operand (``in_axes`` 0, 1 and 2,
+  ``out_axes`` 1, nested) against a Python loop;
+* :func:`check_vmap_data` -- ``vmap`` over the values against a Python loop.
 
 Every format runs the same checks.  What is format-specific is passed in:
 
@@ -32,7 +33,7 @@ import jax.numpy as jnp
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["tolerance", "assert_close", "random_sparse", "operands", "product",
+__all__ = ["tolerance", "assert_close", "random_sparse", "operands", "product", "dense_product",
            "check_todense", "check_matmul", "check_grads", "check_vmap", "check_vmap_data",
            "SIDES", "BACKENDS", "EAGER_KINDS"]
 
@@ -199,9 +200,8 @@ def check_grads(M, rng, *, backend=None, values=None, rebuild=None, dense_of=Non
 
     ``dense_of(values)`` builds the dense matrix from the values with plain jnp
     operations (or the format's own ``todense``); it is differentiated as the
-    oracle.  For each side, every derivative of every operand kind is computed in
-    one jitted function (and the oracle in another), so a check costs two
-    compilations per side.
+    oracle.  For each side, every derivative of every operand kind and its oracle
+    are computed in one jitted function: one compilation per side.
     """
     values, rebuild, dense_of = _hooks(M, values, rebuild, dense_of)
     m, n = M.shape
@@ -235,8 +235,8 @@ def check_grads(M, rng, *, backend=None, values=None, rebuild=None, dense_of=Non
                 return D @ v if side == "right" else _as_left(v) @ D
             return fn
 
-        got = jax.jit(lambda vals, ops: derivatives(vals, ops, make_sparse))(values, ops)
-        want = jax.jit(lambda vals, ops: derivatives(vals, ops, make_dense))(values, ops)
+        got, want = jax.jit(lambda vals, ops: (derivatives(vals, ops, make_sparse),
+                                               derivatives(vals, ops, make_dense)))(values, ops)
         assert got.keys() == want.keys()
         for key in got:
             jax.tree_util.tree_map(
@@ -246,11 +246,12 @@ def check_grads(M, rng, *, backend=None, values=None, rebuild=None, dense_of=Non
 
 
 def check_vmap(M, expected, rng, *, backend=None, batch=4, sides=SIDES,
-               kinds=("float", "bool"), eager=True, tol=None):
+               kinds=("float", "bool"), matrices=True, eager=True, tol=None):
     """``vmap`` over the operand (in_axes 0, 1, 2, out_axes 1, and nested) against a
     Python loop.
 
-    Float and bool operands (``kinds``), vectors and matrices; one eager ``vmap``
+    Float and bool operands (``kinds``), vectors and (unless ``matrices=False``)
+    matrices; one eager ``vmap``
     per side (of the last kind; none with ``eager=False``), the rest inside one jitted
     function per side.
     """
@@ -286,7 +287,7 @@ def check_vmap(M, expected, rng, *, backend=None, batch=4, sides=SIDES,
                 out[tag, "vector axis 0"] = jax.vmap(f, in_axes=0)(xs)
                 out[tag, "vector axis 1"] = jax.vmap(f, in_axes=1)(xs.T)
                 out[tag, "vector axis 1, out 1"] = jax.vmap(f, in_axes=1, out_axes=1)(xs.T)
-                for axis in (0, 1, 2):
+                for axis in (0, 1, 2) if matrices else ():
                     out[tag, f"matrix axis {axis}"] = jax.vmap(f, in_axes=axis)(
                         jnp.moveaxis(xm, 0, axis))
                 # nested: outer over axis 1 of (b1, b2, k), inner over axis 0
@@ -300,7 +301,7 @@ def check_vmap(M, expected, rng, *, backend=None, batch=4, sides=SIDES,
             assert_close(got[tag, "vector axis 1"], vec, dtype, tol=tol, err_msg=f"{side} {tag}")
             assert_close(got[tag, "vector axis 1, out 1"], vec.T, dtype, tol=tol,
                          err_msg=f"{side} {tag} out_axes=1")
-            for axis in (0, 1, 2):
+            for axis in (0, 1, 2) if matrices else ():
                 assert_close(got[tag, f"matrix axis {axis}"], mat, dtype, tol=tol,
                              err_msg=f"{side} {tag} matrix axis {axis}")
             assert_close(got[tag, "nested"], nested, dtype, tol=tol,

@@ -38,8 +38,9 @@ def numba_columns(W):
 
 
 @jax.jit
-def _dense_views(W, C, x):
-    return dict(dense=W.todense(), dense_t=W.T.todense(), other=C.todense(), op=W @ x)
+def _dense_views(W, C, x, X):
+    return dict(dense=W.todense(), dense_t=W.T.todense(), other=C.todense(), op=W @ x,
+                mm=W.dot(X, backend="jax"))
 
 
 def make(dist, corder, prob=0.2, seed=7, shape=(37, 53), weights=None):
@@ -150,14 +151,15 @@ def test_products_match_dense(dist, corder):
     W = make(dist, corder)
     rng = np.random.default_rng(3)
     x = rng.normal(size=53).astype(np.float32)
+    X = rng.normal(size=(53, 4)).astype(np.float32)
     C = CLASSES[(dist, not corder)](tuple(WEIGHTS[dist]) + (0.2, 7), shape=(53, 37))
-    r = {k: np.asarray(v) for k, v in _dense_views(W, C, x).items()}
+    r = {k: np.asarray(v) for k, v in _dense_views(W, C, x, X).items()}
     D = r["dense"].astype(np.float64)
-    # the reference kernels, one jitted function: float and bool vectors, float matrices,
-    # both sides
+    # the reference kernels in one jitted function: float and bool vectors, both sides
     check_matmul(W, D, rng, backend="jax", eager=(), tol=TOL,
-                 kinds=("float_vector", "float_matrix", "bool_vector"))
+                 kinds=("float_vector", "bool_vector"))
     np.testing.assert_allclose(r["op"], D @ x, rtol=TOL[0], atol=TOL[1])
+    np.testing.assert_allclose(r["mm"], D @ X, rtol=TOL[0], atol=TOL[1])
     np.testing.assert_array_equal(r["dense_t"], r["dense"].T)
     np.testing.assert_array_equal(r["other"], r["dense"].T)
     np.testing.assert_array_equal(np.asarray(W.tocsr().todense()), r["dense"])
@@ -296,14 +298,14 @@ def test_gradients_numba_and_uniform_homo():
 
 
 def test_vmap(rng):
-    """vmap over float operands of ``W @ x`` (vectors and matrices, every axis, nested)
-    and over the weight parameters, against loops; batched seeds; the batching rule
+    """vmap over float vectors of ``W @ x`` (axis 0, axis 1, out_axes 1, nested) and
+    over the weight parameters, against loops; batched seeds; the batching rule
     binds the matrix-matrix primitive."""
     W = make("normal", True, shape=(20, 30))
     D = np.asarray(W.todense())
     X = jnp.asarray(np.random.default_rng(8).normal(size=(4, 30)), jnp.float32)
-    check_vmap(W, D, rng, backend="jax", sides=("right",), kinds=("float",), eager=False,
-               tol=TOL)
+    check_vmap(W, D, rng, backend="jax", sides=("right",), kinds=("float",), matrices=False,
+               eager=False, tol=TOL)
     stack = (jnp.asarray([0.5, -1.0, 2.0], jnp.float32), jnp.asarray([2.0, 0.5, 1.0], jnp.float32))
     check_vmap_data(W, rng, backend="jax", values=values(W), rebuild=rebuild, stack=stack,
                     sides=("right",), kinds=("float_vector",), tol=TOL)
