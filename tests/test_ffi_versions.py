@@ -8,12 +8,14 @@ import sys
 import textwrap
 import warnings
 
-import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
+import sparsecore as sc
 from sparsecore import BackendWarning
 from sparsecore.kernels import _ffi
+from sparsecore.kernels._primitive import resolve_backend
 
 
 def _header():
@@ -107,25 +109,43 @@ def fresh_bridge(monkeypatch):
 
 
 def test_unverified_minor_version_is_decided_by_the_self_test(fresh_bridge):
-    version = _ffi.ffi_api_version()
-    verified = {v: r for v, r in _ffi.VERIFIED_API_VERSIONS.items() if v != version}
-    fresh_bridge.setattr(_ffi, "VERIFIED_API_VERSIONS", verified)
+    """A newer minor version passes on the self-test; handlers declare the newest verified."""
+    newest = max(_ffi.VERIFIED_API_VERSIONS)
+    fresh_bridge.setattr(_ffi, "ffi_api_version", lambda: (newest[0], 999))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert _ffi.numba_available()
     assert _ffi._state["verified"] is False
+    assert _ffi._state["version"] == newest
+    # and the bridge works for a real product on that (simulated) version
+    W = sc.CSR.fromdense(np.array([[1., 0.], [2., 3.]], np.float32))
+    x = jnp.array([1., -1.], jnp.float32)
+    np.testing.assert_allclose(sc.csrmv(W.data, W.indices, W.indptr, x, shape=W.shape,
+                                        backend="numba"), [1., -1.])
 
 
-def test_unverified_minor_version_failing_the_self_test_falls_back(fresh_bridge):
-    # A version newer than the running XLA: XLA refuses the handler, the self-test fails.
+def test_failed_self_test_on_an_unverified_version_falls_back(fresh_bridge):
     fresh_bridge.setattr(_ffi, "ffi_api_version", lambda: (0, 999))
+
+    def broken():
+        raise RuntimeError("add_one returned [0. 0. 0. 0. 0.]")
+    fresh_bridge.setattr(_ffi, "_self_test", broken)
     with pytest.warns(BackendWarning, match=r"version 0\.999 is not among the verified layouts "
                                             r"\(0\.1, .*0\.5\); a one-call self-test .* was "
-                                            r"tried and failed"):
+                                            r"tried and failed: RuntimeError: add_one returned"):
         assert not _ffi.numba_available()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert not _ffi.numba_available()  # warned once
+    assert resolve_backend(None, np.float32, op="t") == "jax"
+
+
+def test_a_handler_xla_refuses_fails_the_self_test_cleanly(fresh_bridge):
+    """A declared version XLA does not accept: registration fails, JAX keeps working."""
+    fresh_bridge.setattr(_ffi, "_handler_version", lambda version: (0, 999))
+    with pytest.warns(BackendWarning, match=r"self-test failed: .*API version \(0\.999\)"):
+        assert not _ffi.numba_available()
+    np.testing.assert_allclose(jnp.arange(3.0) + 1, [1., 2., 3.])
 
 
 def test_unknown_major_version_is_refused(fresh_bridge):

@@ -24,8 +24,9 @@ lists the versions whose ``xla/ffi/api/c_api.h`` was checked field by field
 against every offset and size in :mod:`._ffi_abi` (by compiling ``offsetof``
 and the ``*_STRUCT_SIZE`` constants against each header).  A newer minor
 version of a known major is accepted when the one-call self-test (a numba
-handler that reads and writes buffers, checked result) passes; another major
-version is refused.
+handler that reads and writes buffers, checked result) passes; its handlers
+then declare the newest verified version of that major to XLA, whose layout
+they read.  Another major version is refused.
 """
 from __future__ import annotations
 
@@ -150,8 +151,8 @@ def numba_available() -> bool:
         if version[0] not in _KNOWN_MAJORS:
             return _disable(f"jaxlib's XLA FFI API version {_format_version(version)} has a "
                             f"major version this module does not know (verified: {verified})")
-        _state["version"] = version
         _state["verified"] = version in VERIFIED_API_VERSIONS
+        _state["version"] = _handler_version(version)
         _state["available"] = True
         try:
             _self_test()
@@ -167,7 +168,25 @@ def numba_available() -> bool:
         return True
 
 
+def _handler_version(version: tuple[int, int]) -> tuple[int, int]:
+    """The FFI version handlers declare to XLA on a header of ``version``.
+
+    A verified version is declared as it is.  On a newer minor version the
+    handlers still read the layout of the newest verified one, so they declare
+    that: XLA accepts handlers built against older minor versions of its major.
+    """
+    if version in VERIFIED_API_VERSIONS:
+        return version
+    older = [v for v in VERIFIED_API_VERSIONS if v[0] == version[0] and v < version]
+    return max(older) if older else version
+
+
 def _self_test():
+    """Run one numba handler once and check its result; raise on any failure."""
+    # Start the CPU backend first: a handler that XLA refuses then fails its own
+    # registration, instead of the backend's initialisation (which would leave
+    # this process without a CPU backend, reference kernels included).
+    jax.devices("cpu")
     from . import _selftest_kernel
     spec = ArraySpec(np.dtype(np.float32), 1)
     name = ffi_target(_selftest_kernel.add_one, [spec], [spec], ())
@@ -274,7 +293,7 @@ def ffi_target(kernel, args, rets, flags, *, error: str | None = None) -> str:
     str
         The registered FFI target name, for ``jax.ffi.ffi_call``.
     """
-    version = _state.get("version") or ffi_api_version()
+    version = _state.get("version") or _handler_version(ffi_api_version())
     error = error or f"sparsecore kernel {kernel.__name__} rejected its input"
     from . import _ffi_abi
     dependencies = (inspect.getsource(sys.modules[kernel.__module__]),
