@@ -11,12 +11,26 @@ Handlers are compiled lazily, on the first lowering that needs them, and
 cached on disk: the wrapper source is written to the cache directory (named by
 a hash of everything it depends on) and compiled with ``cache=True``, so a new
 process loads machine code instead of compiling.  When the bridge cannot be
-set up (numba missing, an FFI header version this module does not know, a
-failed self-test) :func:`numba_available` returns False after one warning and
-callers use the pure-JAX reference.
+set up (numba missing or failing to import, an FFI header of another major
+version, a failed self-test) :func:`numba_available` returns False after one
+warning and callers use the pure-JAX reference.
+
+FFI versions
+------------
+The handler reads the call frame by byte offset (:mod:`._ffi_abi`), so the
+layout must be the one the installed jaxlib was built with.  XLA promises that
+minor versions of its FFI API only append fields.  :data:`VERIFIED_API_VERSIONS`
+lists the versions whose ``xla/ffi/api/c_api.h`` was checked field by field
+against every offset and size in :mod:`._ffi_abi` (by compiling ``offsetof``
+and the ``*_STRUCT_SIZE`` constants against each header).  A newer minor
+version of a known major is accepted when the one-call self-test (a numba
+handler that reads and writes buffers, checked result) passes; its handlers
+then declare the newest verified version of that major to XLA, whose layout
+they read.  Another major version is refused.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import inspect
@@ -32,10 +46,22 @@ import numpy as np
 
 from .._errors import BackendWarning
 
-__all__ = ["ArraySpec", "ffi_target", "call_kernel", "numba_available", "cache_dir", "ffi_api_version"]
+__all__ = ["ArraySpec", "ffi_target", "call_kernel", "numba_available", "cache_dir",
+           "ffi_api_version", "VERIFIED_API_VERSIONS"]
 
-# Versions of xla/ffi/api/c_api.h whose layout _ffi_abi.py encodes.
-_KNOWN_API_VERSIONS = {(0, 1), (0, 2), (0, 3)}
+#: FFI API versions (major, minor) whose ``c_api.h`` layout was checked against
+#: :mod:`._ffi_abi`, with the jaxlib releases whose headers were read.  All of
+#: them have the same offsets for every field the handlers touch.
+VERIFIED_API_VERSIONS = {
+    (0, 1): "jaxlib 0.6.0, 0.6.2, 0.7.0, 0.7.1, 0.7.2, 0.8.0",
+    (0, 2): "jaxlib 0.8.3, 0.9.0",
+    (0, 3): "jaxlib 0.9.2, 0.10.0, 0.10.2, 0.11.0",
+    (0, 4): "jaxlib 0.11.2",
+    (0, 5): "jaxlib 0.12.0, 0.12.0.1",
+}
+# Majors whose layout _ffi_abi.py encodes: a newer minor of one of these is
+# tried through the self-test, another major is refused.
+_KNOWN_MAJORS = {major for major, _ in VERIFIED_API_VERSIONS}
 
 _lock = threading.RLock()
 _targets: dict[str, object] = {}  # target name -> cfunc (kept alive: XLA holds its address)
@@ -90,30 +116,77 @@ def _disable(reason: str) -> bool:
     return False
 
 
+def _format_version(version) -> str:
+    return ".".join(map(str, version))
+
+
 def numba_available() -> bool:
-    """Whether numba kernels can run through XLA's FFI here (checked once)."""
+    """Whether numba kernels can run through XLA's FFI here (checked once).
+
+    The first call imports numba, reads the FFI version of the installed
+    jaxlib and runs a one-call self-test; any failure emits one
+    :class:`~sparsecore.BackendWarning` saying what was tried, and every later
+    call returns False without warning again.
+
+    Returns
+    -------
+    bool
+        True when the numba CPU backend is usable.
+    """
     if "available" in _state:
         return _state["available"]
     with _lock:
         if "available" in _state:
             return _state["available"]
-        if importlib.util.find_spec("numba") is None:
-            return _disable("numba is not installed")
+        try:
+            import numba  # noqa: F401  (the handlers need it; so does _ffi_abi)
+        except Exception as err:  # missing, or a broken install (e.g. numpy mismatch)
+            if isinstance(err, ModuleNotFoundError) and err.name == "numba":
+                return _disable("numba is not installed")
+            return _disable(f"numba failed to import: {type(err).__name__}: {err}")
         version = ffi_api_version()
-        if version not in _KNOWN_API_VERSIONS:
-            return _disable(f"jaxlib's XLA FFI header version {version} is not one of "
-                            f"{sorted(_KNOWN_API_VERSIONS)}")
-        _state["version"] = version
+        if version is None:
+            return _disable("jaxlib ships no readable XLA FFI header (xla/ffi/api/c_api.h)")
+        verified = ", ".join(_format_version(v) for v in sorted(VERIFIED_API_VERSIONS))
+        if version[0] not in _KNOWN_MAJORS:
+            return _disable(f"jaxlib's XLA FFI API version {_format_version(version)} has a "
+                            f"major version this module does not know (verified: {verified})")
+        _state["verified"] = version in VERIFIED_API_VERSIONS
+        _state["version"] = _handler_version(version)
         _state["available"] = True
         try:
             _self_test()
         except Exception as err:  # any failure means: do not use this path
             _targets.clear()
-            return _disable(f"self-test failed: {type(err).__name__}: {err}")
+            if _state["verified"]:
+                tried = "self-test failed"
+            else:
+                tried = (f"jaxlib's XLA FFI API version {_format_version(version)} is not among "
+                         f"the verified layouts ({verified}); a one-call self-test of a numba "
+                         f"handler on that version was tried and failed")
+            return _disable(f"{tried}: {type(err).__name__}: {err}")
         return True
 
 
+def _handler_version(version: tuple[int, int]) -> tuple[int, int]:
+    """The FFI version handlers declare to XLA on a header of ``version``.
+
+    A verified version is declared as it is.  On a newer minor version the
+    handlers still read the layout of the newest verified one, so they declare
+    that: XLA accepts handlers built against older minor versions of its major.
+    """
+    if version in VERIFIED_API_VERSIONS:
+        return version
+    older = [v for v in VERIFIED_API_VERSIONS if v[0] == version[0] and v < version]
+    return max(older) if older else version
+
+
 def _self_test():
+    """Run one numba handler once and check its result; raise on any failure."""
+    # Start the CPU backend first: a handler that XLA refuses then fails its own
+    # registration, instead of the backend's initialisation (which would leave
+    # this process without a CPU backend, reference kernels included).
+    jax.devices("cpu")
     from . import _selftest_kernel
     spec = ArraySpec(np.dtype(np.float32), 1)
     name = ffi_target(_selftest_kernel.add_one, [spec], [spec], ())
@@ -169,6 +242,29 @@ def _fingerprint(*parts) -> str:
     return digest.hexdigest()[:16]
 
 
+@contextlib.contextmanager
+def _cache_lock(directory: str):
+    """Hold an exclusive lock on the handler cache across processes.
+
+    numba's cache writes each file atomically, but two processes saving
+    different overloads of one kernel at the same time can pair an index entry
+    with the other's data file.  Compiling (or loading) handlers one process at
+    a time rules that out; where ``fcntl`` is missing only numba's atomic
+    writes remain.
+    """
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    with open(os.path.join(directory, ".lock"), "a") as f:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+
+
 def _load_handler(path: str, module_name: str):
     spec = importlib.util.spec_from_file_location(module_name, path)
     module = importlib.util.module_from_spec(spec)
@@ -197,7 +293,7 @@ def ffi_target(kernel, args, rets, flags, *, error: str | None = None) -> str:
     str
         The registered FFI target name, for ``jax.ffi.ffi_call``.
     """
-    version = _state.get("version") or ffi_api_version()
+    version = _state.get("version") or _handler_version(ffi_api_version())
     error = error or f"sparsecore kernel {kernel.__name__} rejected its input"
     from . import _ffi_abi, _loops
     dependencies = (inspect.getsource(sys.modules[kernel.__module__]),
@@ -220,7 +316,8 @@ def ffi_target(kernel, args, rets, flags, *, error: str | None = None) -> str:
             with open(tmp, "w") as f:
                 f.write(source)
             os.replace(tmp, path)  # atomic: concurrent processes never see half a file
-        handler = _load_handler(path, f"_sparsecore_handlers.{name}")
+        with _cache_lock(directory):
+            handler = _load_handler(path, f"_sparsecore_handlers.{name}")
         jax.ffi.register_ffi_target(name, jax.ffi.pycapsule(handler.address), platform="cpu",
                                     api_version=1)
         _targets[name] = handler

@@ -6,8 +6,14 @@ argument and result buffers into numba arrays without copying, answer XLA's
 metadata query, and build an ``XLA_FFI_Error`` when a kernel must fail.
 
 The offsets below are those of FFI API major version 0 on an LP64 platform
-(x86-64, aarch64); :mod:`sparsecore.kernels._ffi` checks the installed header's
-version before any handler is built.
+(x86-64, aarch64).  They were checked, by compiling ``offsetof`` and the
+``*_STRUCT_SIZE`` constants against each header, for every version listed in
+:data:`sparsecore.kernels._ffi.VERIFIED_API_VERSIONS` (0.1 to 0.5): those
+versions renamed ``XLA_FFI_Extension_Base`` to ``XLA_FFI_InternalExtension``
+(0.4) and appended fields to ``XLA_FFI_Api``, ``XLA_FFI_Metadata`` and the
+handler bundle, none of which moves a field read or written here.
+:mod:`sparsecore.kernels._ffi` checks the installed header's version before
+any handler is built.
 """
 from llvmlite import ir
 from numba import types
