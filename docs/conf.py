@@ -41,6 +41,7 @@ autodoc_default_options = {"members": True, "inherited-members": True,
                            "show-inheritance": True}
 autodoc_member_order = "bysource"
 autodoc_typehints = "signature"
+toc_object_entries_show_parents = "hide"   # "On this page" lists apply(), not CSR.apply()
 numpydoc_show_class_members = False   # autodoc lists the members, with their docs
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
@@ -59,7 +60,8 @@ nitpick_ignore_regex = [
 # -- HTML -------------------------------------------------------------------
 html_theme = "pydata_sphinx_theme"
 html_title = f"sparsecore {release}"
-html_static_path = []
+html_static_path = ["_static"]
+html_css_files = ["sparsecore.css"]
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
@@ -68,6 +70,8 @@ html_theme_options = {
     "footer_end": ["sphinx-version"],
 }
 html_show_sourcelink = False
+# pages without sub-pages: no empty "Section Navigation" column
+html_sidebars = {page: [] for page in ("index", "benchmarks", "changelog", "contributing")}
 html_context = {"default_mode": "light"}
 
 
@@ -108,19 +112,22 @@ def _own_signature(app, what, name, obj, options, signature, return_annotation):
 
 
 def _check_api_index(app):
-    """Fail the build unless api/index.md lists every public name exactly once."""
-    with open(os.path.join(app.srcdir, "api", "index.md"), encoding="utf-8") as f:
-        text = f.read()
-    listed = re.findall(r"^   ([A-Za-z_][A-Za-z0-9_]*)\s*$", text, flags=re.M)
+    """Fail the build unless the API pages list every public name exactly once."""
+    api = os.path.join(app.srcdir, "api")
+    listed = []
+    for page in sorted(os.listdir(api)):
+        if page.endswith(".md"):
+            with open(os.path.join(api, page), encoding="utf-8") as f:
+                listed += re.findall(r"^   ([A-Za-z_][A-Za-z0-9_]*)\s*$", f.read(), flags=re.M)
     public = set(sparsecore.__all__)
     missing = sorted(public - set(listed))
     extra = sorted(set(listed) - public)
     twice = sorted({n for n in listed if listed.count(n) > 1})
     if missing or extra or twice:
         raise RuntimeError(
-            f"docs/api/index.md is out of date with sparsecore.__all__: missing {missing}, "
+            f"docs/api/*.md are out of date with sparsecore.__all__: missing {missing}, "
             f"not public {extra}, listed twice {twice}. Add the name to the autosummary "
-            "list of its section (each name on its own line, indented three spaces).")
+            "list of its group page (each name on its own line, indented three spaces).")
 
 
 def setup(app):
