@@ -648,10 +648,11 @@ def plot(results: list[Result], impls: list[Impl], path: str) -> None:
     matrices = list(dict.fromkeys(r.matrix for r in results if r.kind == "events"))
     if not matrices:
         return
-    fig, axes = plt.subplots(1, len(matrices), figsize=(7.5 * len(matrices), 4.5),
+    # one panel per row, so that the figure stays readable at the width of a page
+    fig, axes = plt.subplots(len(matrices), 1, figsize=(9, 4.2 * len(matrices)),
                              squeeze=False)
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for ax, matrix in zip(axes[0], matrices):
+    for ax, matrix in zip(axes[:, 0], matrices):
         for j, impl in enumerate(impls):
             color = colors[j % len(colors)]
             style = "o-" if j < len(colors) else "s--"  # colours repeat after 10 rows
