@@ -652,10 +652,11 @@ def plot(results: list[Result], impls: list[Impl], path: str) -> None:
     matrices = list(dict.fromkeys(r.matrix for r in results if r.kind == "events"))
     if not matrices:
         return
-    fig, axes = plt.subplots(1, len(matrices), figsize=(6 * len(matrices), 4.5),
+    # one panel per row, so that the figure stays readable at the width of a page
+    fig, axes = plt.subplots(len(matrices), 1, figsize=(9, 4.2 * len(matrices)),
                              squeeze=False)
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for ax, matrix in zip(axes[0], matrices):
+    for ax, matrix in zip(axes[:, 0], matrices):
         for j, impl in enumerate(impls):
             color = colors[j % len(colors)]
             style = "o-" if j < len(colors) else "s--"  # colours repeat after 10 rows
@@ -675,7 +676,8 @@ def plot(results: list[Result], impls: list[Impl], path: str) -> None:
         ax.set_ylabel("time per spikes @ W (us)")
         ax.set_title(f"{matrix}\n(dotted: float W @ v)", fontsize=10)
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=8)
+        # outside the axes: inside, it hid the fastest (lowest) curves
+        ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5))
     fig.tight_layout()
     os.makedirs(os.path.dirname(path), exist_ok=True)
     fig.savefig(path, dpi=120)

@@ -16,7 +16,7 @@ from ._plasticity_ops import (csr_to_csc_index, csrmv_yw2y, update_csc_on_binary
                               update_fixed_post_conn_on_binary_pre,
                               update_fixed_pre_conn_on_binary_post)
 
-__version__ = "0.1.0"
+from ._version import __version__  # the one place the version is defined
 
 __all__ = [
     "SparseMatrix", "CSR", "CSC",
