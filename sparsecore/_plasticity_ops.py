@@ -287,20 +287,12 @@ def update_fixed_pre_conn_on_binary_post(data, indices, pre_trace, post_spike, w
                                          w_max=None, *, shape, backend=None):
     """On-post update of FixedPreNumConn tables: ``W[indices[j, c], j] += pre_trace``.
 
-    Parameters
-    ----------
-    data : array or Quantity, shape (n_post, n_conn)
-        One weight per connection.
-    indices : integer array, shape (n_post, n_conn)
-        Presynaptic sources of every postsynaptic neuron.
-    pre_trace, post_spike, w_min, w_max, backend
-        As in :func:`update_csr_on_binary_post`.
-    shape : tuple of int
-        ``(n_pre, n_post)``.
-
-    Returns
-    -------
-    array or Quantity, shape (n_post, n_conn)
+    The mirror of :func:`update_fixed_post_conn_on_binary_pre`: ``data`` and
+    ``indices`` have one row per postsynaptic neuron, shape ``(n_post,
+    n_conn)``, ``indices`` holding its presynaptic sources; ``pre_trace``,
+    ``post_spike``, the bounds and ``backend`` are as in
+    :func:`update_csr_on_binary_post`.  ``shape`` is ``(n_pre, n_post)``; the
+    result has the shape of ``data``.
 
     Examples
     --------
