@@ -1,4 +1,4 @@
-"""CSR and CSC matrices: construction, conversion, products, autodiff, vmap (issue 2)."""
+"""CSR and CSC matrices: construction, conversion, products, autodiff, vmap."""
 from __future__ import annotations
 
 import jax

@@ -1,4 +1,4 @@
-"""The functional CSR API: csrmv, csrmm, binary_csrmv, binary_csrmm (issue 2)."""
+"""The functional CSR API: csrmv, csrmm, binary_csrmv, binary_csrmm."""
 from __future__ import annotations
 
 import inspect

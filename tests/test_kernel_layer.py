@@ -1,4 +1,4 @@
-"""The kernel layer behind CSR/CSC: primitives, backends, numba FFI handlers (issue 2)."""
+"""The kernel layer behind CSR/CSC: primitives, backends, numba FFI handlers."""
 from __future__ import annotations
 
 import subprocess
