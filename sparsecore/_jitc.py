@@ -124,8 +124,7 @@ class _JITC(SparseMatrix):
         mantissas, unit, prob, seed, shape = check_jitc_args(self._dist, weights, prob, seed,
                                                              shape, where=name)
         self.shape = shape
-        self._weights = tuple(_units.attach_exact(m, unit)
-                              for m in mantissas)
+        self._weights = tuple(_units.attach_exact(m, unit) for m in mantissas)
         self.prob = prob
         self.seed = seed
 

@@ -17,8 +17,8 @@ from .kernels._primitive import resolve_backend
 from .kernels.csr import csr_row_indices
 from .kernels.plasticity import compressed_update, dense_update, yw2y
 
-__all__ = ["compressed_update_op", "compressed_update_mantissa", "fixed_update_op", "dense_update_op", "column_index",
-           "yw2y_op", "to_weight_unit"]
+__all__ = ["compressed_update_op", "compressed_update_mantissa", "fixed_update_op",
+           "dense_update_op", "column_index", "yw2y_op", "to_weight_unit"]
 
 
 def _unit_name(unit):
