@@ -247,7 +247,7 @@ Array([[3., 2.],
 _BY_LETTER = {d.letter: d for d in DISTRIBUTIONS.values()}
 
 
-def _matrix(kind, weights, prob, seed, shape, transpose, corder, name):
+def _matrix(kind, weights, prob, seed, shape, transpose, corder):
     cls = jitc_class(_BY_LETTER[kind].name, corder)
     M = cls(tuple(weights) + (prob, seed), shape=shape)
     return M.transpose() if transpose else M
@@ -261,8 +261,7 @@ def _dense_fn(kind):
         if len(args) != n + 2:
             raise TypeError(f"{name} takes {n} weight parameter(s), prob and seed; got "
                             f"{len(args)} positional arguments.")
-        return _matrix(kind, args[:n], args[n], args[n + 1], shape, transpose, corder,
-                       name).todense()
+        return _matrix(kind, args[:n], args[n], args[n + 1], shape, transpose, corder).todense()
     op.__name__ = op.__qualname__ = name
     return op
 
@@ -276,7 +275,7 @@ def _product_fn(kind, event, ndim):
             raise TypeError(f"{name} takes {n} weight parameter(s), prob, the operand and "
                             f"seed; got {len(args)} positional arguments.")
         weights, prob, operand, seed = args[:n], args[n], args[n + 1], args[n + 2]
-        M = _matrix(kind, weights, prob, seed, shape, False, corder, name)
+        M = _matrix(kind, weights, prob, seed, shape, False, corder)
         return _product(M, operand, name=name, ndim=ndim, event=event, transpose=transpose,
                         backend=backend)
     op.__name__ = op.__qualname__ = name
