@@ -234,6 +234,23 @@ class SparseMatrix(u.sparse.SparseMatrix, metaclass=abc.ABCMeta):
         raise TypeError(f"{type(self).__name__} is not iterable; use .todense() to iterate over "
                         f"dense rows.")
 
+    # -- sharding -------------------------------------------------------------
+    def shard(self, sharding):
+        """The same matrix cut into equal blocks over the devices of one mesh axis.
+
+        ``sharding`` is a :class:`jax.sharding.NamedSharding` whose 2-D
+        ``PartitionSpec`` names one mesh axis for the rows (``P("d", None)``)
+        or the columns (``P(None, "d")``).  The result is an instance of this
+        class with the same shape; each device holds one block (stored
+        buffers padded to equal size; generated matrices store nothing and
+        each device generates its own block), and ``@``, the gradients,
+        ``vmap``, ``lax.scan`` and the plasticity updates run block by block
+        through :func:`jax.shard_map`.  Call it outside ``jax.jit``; see
+        :doc:`/scaling`.
+        """
+        from ._sharding import shard
+        return shard(self, sharding)
+
     # -- products -----------------------------------------------------------
     def dot(self, other, *, backend=None):
         """``self @ other`` with an explicit backend (None, "numba" or "jax")."""

@@ -112,6 +112,9 @@ def check_seed(seed, *, where):
 class _JITC(SparseMatrix):
     _entries_stored = False
     _dist: str
+    #: (first line, first position) when this object is one block of a sharded
+    #: matrix (set inside the block's product only; never a stored attribute)
+    _block_offset = None
 
     def __init__(self, args, *, shape):
         name = type(self).__name__
@@ -207,7 +210,7 @@ class _JITC(SparseMatrix):
     def _dense_product(self, data, x, *, transpose, event, backend):
         return jitc_product(data, _prng.gap_scale(self.prob), self.seed, x, shape=self.shape,
                             dist=self._dist, corder=(self._axis == 0), transpose=transpose,
-                            event=event, backend=backend)
+                            event=event, backend=backend, offset=self._block_offset)
 
     def _generate(self):
         data, unit = _units.split(self.data)

@@ -13,7 +13,9 @@ entries generated past the end are discarded; the matrix is unchanged.
 
 Kernel protocol (see :mod:`sparsecore.kernels._ffi`): inputs ``w`` (``(1,)``
 or ``(2,)``: ``loc`` and ``scale``), ``cf`` (``(1,)`` float32, the gap
-scale), ``seed`` (``(1,)`` uint32) and ``x``; output ``out``; static flags
+scale), ``seed`` (``(1,)`` uint32), ``off`` (``(2,)`` int32: the block's first
+line and first position; a block walks its lines from position 0 and keeps
+the window) and ``x``; output ``out``; static flags
 ``dist`` (0 homo, 1 uniform, 2 normal), ``scatter`` (lines are indexed by the
 operand: ``out[pos] += w * x[line]``; otherwise ``out[line] = sum w * x[pos]``)
 and ``event`` (``x`` marks active inputs: True or > 0).
@@ -119,7 +121,7 @@ def _fill(k1, k2, cnt, c, gaps, wts, loc, scale, dist):
 
 
 @numba.njit(cache=True, inline="always")
-def jitc_mv_kernel(w, cf, seed, x, out, dist, scatter, event):
+def jitc_mv_kernel(w, cf, seed, off, x, out, dist, scatter, event):
     """``out = M @ x`` (gather over lines) or ``M.T @ x`` (scatter), ``x`` a vector."""
     n_out = out.shape[0]
     n_lines = x.shape[0] if scatter else n_out
@@ -129,6 +131,9 @@ def jitc_mv_kernel(w, cf, seed, x, out, dist, scatter, event):
     scale = w[1] if dist != 0 else w[0]
     c = cf[0]
     skey = _fmix((np.uint64(seed[0]) & _M32) ^ _SEED_SALT)
+    line0 = np.int64(off[0])
+    lo = np.int64(off[1])
+    end = lo + line_len
     zero = np.zeros(1, dtype=out.dtype)[0]
     gaps = np.empty(_B, dtype=np.int64)
     wts = np.empty(_B, dtype=w.dtype)
@@ -136,7 +141,7 @@ def jitc_mv_kernel(w, cf, seed, x, out, dist, scatter, event):
         if scatter and event:
             if not x[line] > 0:
                 continue
-        k1, k2 = _line_keys(skey, line)
+        k1, k2 = _line_keys(skey, line + line0)
         pos = -1
         cnt = np.uint64(0)
         acc = zero
@@ -146,10 +151,12 @@ def jitc_mv_kernel(w, cf, seed, x, out, dist, scatter, event):
             cnt += np.uint64(_B)
             for t in range(_B):
                 pos += gaps[t]
-                if pos >= line_len:
+                if pos >= end:
                     done = True
                     break
-                up = np.uint64(pos)
+                if pos < lo:
+                    continue
+                up = np.uint64(pos - lo)
                 wgt = loc if dist == 0 else wts[t]
                 if scatter:
                     if event:
@@ -168,7 +175,7 @@ def jitc_mv_kernel(w, cf, seed, x, out, dist, scatter, event):
 
 
 @numba.njit(cache=True, inline="always")
-def jitc_mm_kernel(w, cf, seed, x, out, dist, scatter, event):
+def jitc_mm_kernel(w, cf, seed, off, x, out, dist, scatter, event):
     """As :func:`jitc_mv_kernel` for a matrix operand ``x`` (k, b) (columns independent)."""
     n_out, n_b = out.shape
     n_lines = x.shape[0] if scatter else n_out
@@ -178,12 +185,15 @@ def jitc_mm_kernel(w, cf, seed, x, out, dist, scatter, event):
     scale = w[1] if dist != 0 else w[0]
     c = cf[0]
     skey = _fmix((np.uint64(seed[0]) & _M32) ^ _SEED_SALT)
+    line0 = np.int64(off[0])
+    lo = np.int64(off[1])
+    end = lo + line_len
     gaps = np.empty(_B, dtype=np.int64)
     wts = np.empty(_B, dtype=w.dtype)
     for line in range(n_lines):
         if scatter and event and not any_active(x, line):
             continue
-        k1, k2 = _line_keys(skey, line)
+        k1, k2 = _line_keys(skey, line + line0)
         pos = -1
         cnt = np.uint64(0)
         done = False
@@ -192,10 +202,12 @@ def jitc_mm_kernel(w, cf, seed, x, out, dist, scatter, event):
             cnt += np.uint64(_B)
             for t in range(_B):
                 pos += gaps[t]
-                if pos >= line_len:
+                if pos >= end:
                     done = True
                     break
-                up = np.uint64(pos)
+                if pos < lo:
+                    continue
+                up = np.uint64(pos - lo)
                 wgt = loc if dist == 0 else wts[t]
                 if scatter:
                     add_row(out, up, x, line, wgt, event)
