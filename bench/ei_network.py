@@ -25,6 +25,16 @@ Run (from the repository root)::
     python bench/ei_network.py --scale 4 --duration 200 --compare --skip dense
     python bench/ei_network.py --conn fixed --compare   # FixedPostNumConn, vs peers
     python bench/ei_network.py --conn jitc --compare    # generated (JITCHomoR), vs peers
+    python bench/ei_network.py --devices 2 --scale 10   # one network over 2 CPU cores
+
+With ``--devices N`` the script asks JAX for N host CPU devices (one per core),
+shards the connectivity by columns over them (``W.shard(NamedSharding(mesh,
+P(None, "d")))``: each device owns the synapses onto its block of target neurons)
+and runs the same jitted simulation; the spike vector is gathered each step and
+the synaptic input comes back split by target neuron.  ``--processes P`` runs
+the network over P processes on this host (``jax.distributed`` over loopback,
+N devices each): the script starts the other processes itself and every process
+prints the same spike count.
 
 With ``--conn jitc`` the connectivity is generated (``JITCHomoR``, prob = 80 / N, the
 same weights): a different random graph from the CSR one, so the spike count differs.
@@ -182,11 +192,20 @@ def jitc_impls(conn: str, net: "Network", backends, skip=()) -> list[Impl]:
 
 
 def build_network(p: COBAParams, scale: float, seed: int, conn: str,
-                  homogeneous: bool) -> Network:
+                  homogeneous: bool, stored: bool = True) -> Network:
+    """The network; ``stored=False`` keeps generated connectivity as parameters only
+    (no stored copy for the peers: the sparsecore JITC rows build from the parameters)."""
     n = int(round(p.n_per_scale * scale))
     n_exc = int(round(p.exc_fraction * n))
     rng = np.random.default_rng(seed)
-    w_exc, w_inh = CONNECTIVITY[conn](p, n, n_exc, rng, homogeneous)
+    if conn == "jitc" and not stored:
+        seeds = [int(s) for s in rng.integers(0, 2**31 - 1, size=2)]
+        w_exc, w_inh = (
+            _peers.GeneratedCSR(*dataclasses.astuple(_peers.shape_only((hi - lo, n))),
+                                params=_peers.JITCParams(w, p.fan_out / n, seed))
+            for lo, hi, w, seed in ((0, n_exc, p.w_e, seeds[0]), (n_exc, n, p.w_i, seeds[1])))
+    else:
+        w_exc, w_inh = CONNECTIVITY[conn](p, n, n_exc, rng, homogeneous)
     v0 = rng.uniform(p.v_rest, p.v_th, size=n).astype(np.float32)
     return Network(n, n_exc, w_exc, w_inh, v0)
 
@@ -205,9 +224,13 @@ def make_simulation(p: COBAParams, net: Network, impl: Impl, n_steps: int):
     f32 = jnp.float32
     dt_tau = f32(p.dt / p.tau_m)
 
+    # sharded runs gather the spike vector once per step (N bools), then slice it
+    gather = getattr(impl, "gather", None) or (lambda s: s)
+
     def simulate(op_exc, op_inh, v0):
         def step(state, _):
             v, g_e, g_i, ref, spikes, count = state
+            spikes = gather(spikes)
             # Synaptic input from last step's spikes: event-driven spikes @ W.
             g_e = g_e * decay_e + impl.events(op_exc, spikes[:n_exc])
             g_i = g_i * decay_i + impl.events(op_inh, spikes[n_exc:])
@@ -255,7 +278,7 @@ def run_impl(p: COBAParams, net: Network, impl: Impl, n_steps: int,
     import jax.numpy as jnp
 
     ops = (impl.build(net.w_exc), impl.build(net.w_inh))
-    v0 = jnp.asarray(net.v0)
+    v0 = impl.place(net.v0) if getattr(impl, "place", None) else jnp.asarray(net.v0)
     simulate = make_simulation(p, net, impl, n_steps)
     # The operands are passed as flat array leaves (AOT lowering of some peers' pytrees
     # fails on abstract leaves); they are re-assembled inside the traced function.
@@ -280,8 +303,74 @@ def run_impl(p: COBAParams, net: Network, impl: Impl, n_steps: int,
         reps = repeats if first_run_s < 2.0 else 1
         run_s = _peers.time_repeated(
             lambda: jax.block_until_ready(compiled(leaves, v0)), repeats=reps, warmup=0)
-    return RunResult(impl.name, compile_s, first_run_s, run_s, np.asarray(counts),
-                     np.asarray(per_step))
+    return RunResult(impl.name, compile_s, first_run_s, run_s, _to_host(counts),
+                     _to_host(per_step))
+
+
+def _to_host(x) -> np.ndarray:
+    """A NumPy copy of ``x``, gathered from every process when it spans several."""
+    if getattr(x, "is_fully_addressable", True):
+        return np.asarray(x)
+    from jax.experimental import multihost_utils
+    return np.asarray(multihost_utils.process_allgather(x, tiled=True))
+
+
+def matrix_bytes(op) -> tuple[int, int]:
+    """``(bytes on the first device, bytes of the whole matrix)`` of an operand's leaves."""
+    import jax
+
+    first = whole = 0
+    for leaf in jax.tree_util.tree_leaves(op):
+        leaf = getattr(leaf, "mantissa", leaf)
+        shards = getattr(leaf, "addressable_shards", None)
+        first += shards[0].data.nbytes if shards else np.asarray(leaf).nbytes
+        whole += leaf.nbytes
+    return first, whole
+
+
+def sharded(impl: Impl, devices: int) -> Impl:
+    """``impl`` with its matrices split by columns (target neurons) over all devices."""
+    import jax
+    from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
+
+    mesh = Mesh(np.array(jax.devices()), ("d",))
+    split = NamedSharding(mesh, P(None, "d"))
+    build = impl.build
+    out = dataclasses.replace(impl, name=f"{impl.name} on {jax.device_count()} devices",
+                              build=lambda csr: build(csr).shard(split))
+    replicated = NamedSharding(mesh, P())
+    out.place = lambda a: jax.make_array_from_callback(a.shape, replicated,
+                                                       lambda index: a[index])
+    out.gather = lambda s: jax.lax.with_sharding_constraint(s, replicated)
+    return out
+
+
+def _launch(args, argv) -> None:
+    """Start ``--processes`` copies of this script joined over loopback; wait for all."""
+    import socket
+    import subprocess
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    argv = list(sys.argv[1:] if argv is None else argv)
+    procs = [subprocess.Popen([sys.executable, os.path.abspath(__file__), *argv,
+                               "--process-id", str(i), "--coordinator", f"127.0.0.1:{port}"])
+             for i in range(args.processes)]
+    codes = [p.wait() for p in procs]
+    sys.exit(max(codes))
+
+
+def _configure_devices(args) -> None:
+    """Host CPU devices (and processes) for JAX, before its backend starts."""
+    import jax
+
+    if args.devices > 1 or args.processes > 1:
+        jax.config.update("jax_num_cpu_devices", args.devices)
+    if args.processes > 1:
+        jax.config.update("jax_cpu_collectives_implementation", "gloo")
+        jax.distributed.initialize(coordinator_address=args.coordinator,
+                                   num_processes=args.processes, process_id=args.process_id)
 
 
 def rate_hz(res: RunResult, net: Network, duration_ms: float) -> float:
@@ -350,17 +439,35 @@ def main(argv: Optional[list[str]] = None) -> None:
     ap.add_argument("--repeats", type=int, default=3,
                     help="steady-state runs to take the median of (default 3)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--fan-out", type=int, default=COBAParams.fan_out,
+                    help=f"synapses per neuron (default {COBAParams.fan_out})")
+    ap.add_argument("--devices", type=int, default=1,
+                    help="host CPU devices to shard the connectivity over (default 1: "
+                         "unsharded); per process with --processes")
+    ap.add_argument("--processes", type=int, default=1,
+                    help="processes on this host joined by jax.distributed (default 1)")
+    ap.add_argument("--process-id", type=int, default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--coordinator", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.processes > 1 and args.process_id is None:
+        _launch(args, argv)
+    multi = args.devices > 1 or args.processes > 1
+    if multi and (args.compare or args.backend is not None):
+        sys.exit("--devices / --processes run sparsecore's operators alone: drop --compare "
+                 "and --backend")
+    _configure_devices(args)
 
-    p = COBAParams()
+    p = COBAParams(fan_out=args.fan_out)
     n_steps = int(round(args.duration / p.dt))
     t0 = time.perf_counter()
-    net = build_network(p, args.scale, args.seed, args.conn, args.homo)
+    net = build_network(p, args.scale, args.seed, args.conn, args.homo,
+                        stored=args.compare or args.conn != "jitc")
     build_s = time.perf_counter() - t0
 
     fan = f"{p.fan_out} per neuron" + (" on average" if args.conn == "jitc" else "")
     print(f"COBA E/I network: {net.n} neurons ({net.n_exc} E, {net.n_inh} I), "
-          f"{net.n_synapses} synapses ({fan}), conn={args.conn}, "
+          f"{net.n_synapses or f'~{net.n * p.fan_out} generated'} synapses ({fan}), "
+          f"conn={args.conn}, "
           f"weights={'homogeneous' if args.homo else 'per-synapse'}")
     print(f"{args.duration:g} ms at dt={p.dt} ms = {n_steps} steps; connectivity built "
           f"in {build_s:.2f} s (seed {args.seed})")
@@ -376,8 +483,12 @@ def main(argv: Optional[list[str]] = None) -> None:
         impls = jitc_impls(args.conn, net, (args.backend,), skip=["brainevent"]) + impls
         if not impls:
             sys.exit("sparsecore is not available")
-        res = run_impl(p, net, impls[0], n_steps, args.repeats)
+        impl = sharded(impls[0], args.devices) if multi else impls[0]
+        res = run_impl(p, net, impl, n_steps, args.repeats)
         print_single(res, net, args, n_steps)
+        first, whole = matrix_bytes(impl.build(net.w_exc))
+        print(f"W_E bytes          : {first} on the first device, {whole} in all "
+              f"({first / max(whole, 1):.3f})")
         return
 
     other = {"numba": "jax", "jax": "numba", None: "jax"}[args.backend]

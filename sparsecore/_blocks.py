@@ -160,8 +160,9 @@ def merge_fixed(data, indices, view_shape, vdim: int, b: int):
     per_entry = data.ndim == 3
     n = indices.shape[0]
     if vdim == 0:
-        out_idx = indices.reshape(-1, indices.shape[2])[:lines]
-        out_data = data.reshape(-1, data.shape[2])[:lines] if per_entry else data
+        flat = (indices.shape[0] * indices.shape[1], indices.shape[2])
+        out_idx = indices.reshape(flat)[:lines]
+        out_data = data.reshape(flat)[:lines] if per_entry else data
         return out_data, out_idx
     keep = indices < b
     n_conn = int(keep[:, 0].sum()) if lines else 0

@@ -121,3 +121,48 @@ def test_two_processes_over_loopback():
                 p.kill()
     for i, (p, out) in enumerate(zip(procs, outputs)):
         assert p.returncode == 0 and f"process {i}: ok" in out, out[-4000:]
+
+
+@pytest.mark.parametrize("n", [1, 3, 5])
+@pytest.mark.parametrize("vdim", [0, 1])
+@pytest.mark.parametrize("shape", [(7, 9), (2, 3), (4, 0), (0, 4)])
+def test_blocks_round_trip(shape, vdim, n):
+    from sparsecore import _blocks
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(sum(shape) * 10 + vdim * 3 + n)
+    dense = np.where(rng.random(shape) < 0.4, rng.uniform(1, 2, shape), 0)
+    m = sp.csr_array(dense)
+    data, indices, indptr, view, b = _blocks.split_compressed(m.data, m.indices, m.indptr,
+                                                              shape, vdim, n)
+    assert indices.shape[0] == n and view[vdim] == b + (vdim == 0)
+    # every block is a valid compressed matrix of the block view whose real part is
+    # the matrix's block, and whose phantom line holds only padding
+    for d in range(n):
+        block = sp.csr_array((data[d], indices[d], indptr[d]), shape=view).toarray()
+        expect = dense[d * b:(d + 1) * b] if vdim == 0 else dense[:, d * b:(d + 1) * b]
+        real = block[:expect.shape[0], :expect.shape[1]]
+        np.testing.assert_array_equal(real, expect)
+        assert not block[view[0] - 1].any() and not block[expect.shape[0]:view[0] - 1].any()
+    back = _blocks.merge_compressed(data, indices, indptr, shape, vdim, b)
+    np.testing.assert_array_equal(sp.csr_array(back, shape=shape).toarray(), dense)
+    # fixed-number tables
+    k = min(2, shape[1])
+    table = np.array([rng.permutation(shape[1])[:k] for _ in range(shape[0])],
+                     dtype=np.int32).reshape(shape[0], k)
+    values = rng.uniform(1, 2, table.shape)
+    fdata, fidx, fview, fb = _blocks.split_fixed(values, table, shape, vdim, n)
+    rows = np.repeat(np.arange(shape[0]), k)
+    full = np.zeros(shape)
+    full[rows, table.reshape(-1)] = values.reshape(-1)
+    for d in range(n):
+        block = np.zeros(fview)
+        r = np.repeat(np.arange(fidx.shape[1]), fidx.shape[2])
+        np.add.at(block, (r, fidx[d].reshape(-1)), fdata[d].reshape(-1))
+        expect = full[d * fb:(d + 1) * fb] if vdim == 0 else full[:, d * fb:(d + 1) * fb]
+        np.testing.assert_array_equal(block[:expect.shape[0], :expect.shape[1]], expect)
+        assert not block[expect.shape[0]:].any() and not block[:, expect.shape[1]:].any()
+    bdata, bidx = _blocks.merge_fixed(fdata, fidx, shape, vdim, fb)
+    again = np.zeros(shape)
+    again[rows, bidx.reshape(-1)] = bdata.reshape(-1)
+    np.testing.assert_array_equal(again, full)
