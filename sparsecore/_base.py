@@ -238,15 +238,27 @@ class SparseMatrix(u.sparse.SparseMatrix, metaclass=abc.ABCMeta):
     def shard(self, sharding):
         """The same matrix cut into equal blocks over the devices of one mesh axis.
 
-        ``sharding`` is a :class:`jax.sharding.NamedSharding` whose 2-D
+        ``sharding`` is a ``jax.sharding.NamedSharding`` whose 2-D
         ``PartitionSpec`` names one mesh axis for the rows (``P("d", None)``)
         or the columns (``P(None, "d")``).  The result is an instance of this
         class with the same shape; each device holds one block (stored
         buffers padded to equal size; generated matrices store nothing and
         each device generates its own block), and ``@``, the gradients,
         ``vmap``, ``lax.scan`` and the plasticity updates run block by block
-        through :func:`jax.shard_map`.  Call it outside ``jax.jit``; see
+        through ``jax.shard_map``.  Call it outside ``jax.jit``; see
         :doc:`/scaling`.
+
+        Examples
+        --------
+        >>> import jax, jax.numpy as jnp, numpy as np, sparsecore as sc
+        >>> from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
+        >>> mesh = Mesh(np.array(jax.devices()), ("d",))
+        >>> W = sc.CSR.fromdense(jnp.array([[1., 0.], [0., 2.]]))
+        >>> S = W.shard(NamedSharding(mesh, P("d", None)))
+        >>> S.sharding.spec
+        PartitionSpec('d', None)
+        >>> S @ jnp.ones(2)
+        Array([1., 2.], dtype=float32)
         """
         from ._sharding import shard
         return shard(self, sharding)
