@@ -26,9 +26,10 @@ def _recompress(data, indices, indptr, csr_shape):
     n_cols = csr_shape[1]
     rows = csr_row_indices(indptr, nnz)
     order = jnp.lexsort((rows, indices))  # stable: by column, then row
-    new_indices = rows[order].astype(indices.dtype)
+    new_indices = rows[order].astype(V.index_dtype_for(csr_shape[0]))
     new_data = data if data.shape[0] != nnz else data[order]
-    new_indptr = jnp.searchsorted(indices[order], jnp.arange(n_cols + 1, dtype=indices.dtype),
+    new_indptr = jnp.searchsorted(indices[order],
+                                  jnp.arange(n_cols + 1, dtype=V.index_dtype_for(n_cols)),
                                   side="left").astype(indptr.dtype)
     return new_data, new_indices, new_indptr
 
@@ -60,6 +61,38 @@ class _Compressed(CompressedPlasticity, SparseMatrix):
     @property
     def nnz(self) -> int:
         return self.indices.shape[0]
+
+    def check(self):
+        """This matrix, once its structure is checked; works under ``jax.jit``.
+
+        Every index must address a row (column) of the matrix and ``indptr``
+        must rise from 0 to ``nnz``; an attached :attr:`column_index` is
+        checked too.  Construction runs these scans on concrete arrays; inside
+        ``jax.jit`` it cannot, and ``check()`` runs them in the compiled
+        program: there a bad structure makes the call raise a
+        ``jax.errors.JaxRuntimeError`` carrying the
+        :class:`~sparsecore.SparseFormatError` message.  Cost: one pass over
+        the index arrays.
+
+        Examples
+        --------
+        >>> import jax, jax.numpy as jnp, sparsecore as sc
+        >>> build = jax.jit(lambda i: sc.CSR((jnp.ones(2), i, jnp.array([0, 1, 2])),
+        ...                                  shape=(2, 2)).check().todense())
+        >>> build(jnp.array([1, 0]))
+        Array([[0., 1.],
+               [1., 0.]], dtype=float32)
+        >>> try:
+        ...     build(jnp.array([1, 5]))
+        ... except jax.errors.JaxRuntimeError as e:
+        ...     print("CSR.check: indices contains 5, outside [0, 2)" in str(e))
+        True
+        """
+        checks = (("indptr", self.indptr, self.nnz, "indptr"),
+                  ("bounds", self.indices, self._view_shape[1], "indices"))
+        V.check_structure(checks + self._column_index_checks(),
+                          where=f"{type(self).__name__}.check")
+        return self
 
     def _dense_product(self, data, x, *, transpose, event, backend):
         return csr_product(data, self.indices, self.indptr, x, shape=self._view_shape,

@@ -66,11 +66,33 @@ class _FixedNum(FixedNumPlasticity, SparseMatrix):
     def _structure_leaves(self):
         return (self.indices,)
 
+    def check(self):
+        """This matrix, once every index is checked to be in bounds; works under ``jax.jit``.
+
+        Under ``jax.jit`` (where construction cannot scan the values) a bad
+        index makes the compiled call raise a ``jax.errors.JaxRuntimeError``
+        carrying the :class:`~sparsecore.SparseFormatError` message; an
+        attached :attr:`column_index` is checked too.  See
+        :meth:`sparsecore.CSR.check`.
+
+        Examples
+        --------
+        >>> import jax.numpy as jnp, sparsecore as sc
+        >>> W = sc.FixedPostNumConn((jnp.ones((2, 1)), jnp.array([[0], [2]])), shape=(2, 3))
+        >>> W.check() is W
+        True
+        """
+        checks = (("bounds", self.indices, self._view_shape[1], "indices"),)
+        V.check_structure(checks + self._column_index_checks(),
+                          where=f"{type(self).__name__}.check")
+        return self
+
     def _entries_shape(self):
         return tuple(self.indices.shape)
 
     def _entry_coords(self):
-        owners = jnp.broadcast_to(jnp.arange(self.indices.shape[0], dtype=self.indices.dtype)
+        owners = jnp.broadcast_to(jnp.arange(self.indices.shape[0],
+                                             dtype=V.index_dtype_for(self.indices.shape[0]))
                                   [:, None], self.indices.shape)
         if self._axis == 0:
             return owners, self.indices
@@ -102,8 +124,7 @@ class _FixedNum(FixedNumPlasticity, SparseMatrix):
         data, unit = _units.split(self.data)
         data = jnp.asarray(data)
         n_rows, n_conn = self.indices.shape
-        index_dtype = jnp.int32 if n_rows * n_conn <= np.iinfo(np.int32).max else jnp.int64
-        indptr = jnp.arange(n_rows + 1, dtype=index_dtype) * n_conn
+        indptr = jnp.arange(n_rows + 1, dtype=V.index_dtype_for(n_rows * n_conn)) * n_conn
         values = data.reshape(-1) if data.ndim == 2 else data.reshape(1)
         if unit is not None:
             values = _units.attach(values, unit)

@@ -150,10 +150,11 @@ def compressed_update_mantissa(weight, unit, indices, indptr, weight_indices, sp
 def column_index(indices, indptr, shape):
     """Unchecked body of :func:`csr_to_csc_index` (jit-safe)."""
     nnz = indices.shape[0]
-    rows = csr_row_indices(indptr, nnz).astype(indices.dtype)
-    order = jnp.argsort(indices, stable=True).astype(indices.dtype)  # rows stay ascending
-    col_indptr = jnp.searchsorted(indices[order], jnp.arange(shape[1] + 1, dtype=indices.dtype),
-                                  side="left").astype(indptr.dtype)
+    rows = csr_row_indices(indptr, nnz).astype(V.index_dtype_for(shape[0]))
+    order = jnp.argsort(indices, stable=True).astype(V.index_dtype_for(nnz))  # rows ascending
+    col_indptr = jnp.searchsorted(indices[order],
+                                  jnp.arange(shape[1] + 1, dtype=V.index_dtype_for(shape[1])),
+                                  side="left").astype(V.index_dtype_for(nnz))
     return rows[order], col_indptr, order
 
 
@@ -173,7 +174,7 @@ def fixed_update_op(data, indices, spike, trace, w_min, w_max, *, shape, on_pre:
             raise ValueError(f"{where}: data must have the shape of indices "
                              f"{tuple(indices.shape)}, got {tuple(mantissa.shape)}.")
         mantissa = mantissa.reshape(-1)
-    indptr = jnp.arange(n_rows + 1, dtype=indices.dtype) * n_conn
+    indptr = jnp.arange(n_rows + 1, dtype=V.index_dtype_for(n_rows * n_conn)) * n_conn
     out = compressed_update_mantissa(mantissa, unit, indices.reshape(-1), indptr, None, spike,
                                      trace, w_min, w_max, shape=shape, on_pre=on_pre,
                                      where=where, backend=backend)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-from . import _units
+from . import _units, _validation as V
 from ._plasticity import column_index, compressed_update_mantissa, yw2y_op
 
 __all__ = ["CompressedPlasticity", "FixedNumPlasticity"]
@@ -40,6 +40,17 @@ class CompressedPlasticity:
         obj = type(self).tree_unflatten((self.shape,), (values, self.indices, self.indptr))
         obj._column_index = mirror
         return obj
+
+    def _column_index_checks(self):
+        """The checks of an attached column index, for ``_validation.check_structure``."""
+        if self._column_index is None:
+            return ()
+        view_shape = self._plastic_view()[3]
+        indices, indptr, weight_indices = self._column_index
+        nnz = indices.shape[0]
+        return (("indptr", indptr, nnz, "column_index indptr"),
+                ("bounds", indices, view_shape[0], "column_index indices"),
+                ("bounds", weight_indices, nnz, "column_index weight_indices"))
 
     @property
     def column_index(self):
@@ -185,7 +196,7 @@ class FixedNumPlasticity(CompressedPlasticity):
 
     def _plastic_view(self):
         n_rows, n_conn = self.indices.shape
-        indptr = jnp.arange(n_rows + 1, dtype=self.indices.dtype) * n_conn
+        indptr = jnp.arange(n_rows + 1, dtype=V.index_dtype_for(n_rows * n_conn)) * n_conn
         return (self._flat_values(self.data), self.indices.reshape(-1), indptr,
                 self._view_shape, self._axis)
 

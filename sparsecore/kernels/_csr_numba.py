@@ -7,20 +7,19 @@ the stored indices: on the CPUs measured, ``fastmath`` vectorised gathers ran
 slower than this.
 
 Kernel protocol (see :mod:`sparsecore.kernels._ffi`): inputs, then outputs
-(every element written), then flags; return 0, or 1 when ``indices`` or
-``indptr`` point outside the matrix.
+(every element written), then flags; return 0, or 1 when ``indices`` point
+outside the matrix or ``indptr`` does not rise from 0 to nnz (checked once,
+O(rows), before any row is read).
 """
 import numba
 
-from ._loops import add_row, any_active, begin, checked
+from ._loops import add_row, any_active, begin, checked, indptr_ok
 
 
 @numba.njit(cache=True, inline="always")
-def _row_bounds(indptr, i, nnz):
-    start = indptr[i]
-    stop = indptr[i + 1]
-    ok = 0 <= start and stop <= nnz
-    return numba.uint64(start), numba.uint64(stop), ok
+def _row_bounds(indptr, i):
+    # indptr_ok has run: the range lies inside [0, nnz)
+    return numba.uint64(indptr[i]), numba.uint64(indptr[i + 1])
 
 
 @numba.njit(cache=True, inline="always")
@@ -35,13 +34,11 @@ def csrmv_kernel(data, indices, indptr, x, out, transpose, event, homo):
     nnz = indices.shape[0]
     bad = False
     n_x, n_out, ok = begin(out, x, nnz > 0)
-    if not ok:
+    if not (ok and indptr_ok(indptr, nnz)):
         return 1
     if not transpose:
         for i in range(n_rows):
-            start, stop, ok = _row_bounds(indptr, i, nnz)
-            if not ok:
-                return 1
+            start, stop = _row_bounds(indptr, i)
             acc = out[i]  # zeroed above; keeps the output dtype
             for k in range(start, stop):
                 j, bad_j = checked(indices[k], n_x)
@@ -57,9 +54,7 @@ def csrmv_kernel(data, indices, indptr, x, out, transpose, event, homo):
             xi = x[i]
             if event and not xi > 0:
                 continue
-            start, stop, ok = _row_bounds(indptr, i, nnz)
-            if not ok:
-                return 1
+            start, stop = _row_bounds(indptr, i)
             for k in range(start, stop):
                 j, bad_j = checked(indices[k], n_out)
                 if bad_j:
@@ -75,13 +70,11 @@ def csrmm_kernel(data, indices, indptr, x, out, transpose, event, homo):
     n_rows = indptr.shape[0] - 1
     nnz = indices.shape[0]
     n_x, n_out, ok = begin(out, x, nnz > 0)
-    if not ok:
+    if not (ok and indptr_ok(indptr, nnz)):
         return 1
     if not transpose:
         for i in range(n_rows):
-            start, stop, ok = _row_bounds(indptr, i, nnz)
-            if not ok:
-                return 1
+            start, stop = _row_bounds(indptr, i)
             for k in range(start, stop):
                 j, bad_j = checked(indices[k], n_x)
                 if bad_j:
@@ -91,9 +84,7 @@ def csrmm_kernel(data, indices, indptr, x, out, transpose, event, homo):
         for i in range(n_rows):
             if event and not any_active(x, i):
                 continue
-            start, stop, ok = _row_bounds(indptr, i, nnz)
-            if not ok:
-                return 1
+            start, stop = _row_bounds(indptr, i)
             for k in range(start, stop):
                 j, bad_j = checked(indices[k], n_out)
                 if bad_j:

@@ -57,3 +57,21 @@ def add_row(out, dst, x, src, w, event):
                 out[dst, c] += w
         else:
             out[dst, c] += w * x[src, c]
+
+
+@numba.njit(cache=True, inline="always")
+def indptr_ok(indptr, nnz):
+    """Whether ``indptr`` rises from 0 to ``nnz`` without decreasing: O(rows) reads.
+
+    With it every row's ``indptr[i]:indptr[i + 1]`` lies inside ``[0, nnz)``,
+    so the kernels need no per-row bounds test.  Without it a decreasing
+    pointer would silently drop a row, and one ending short of ``nnz`` would
+    drop entries.
+    """
+    n = indptr.shape[0]
+    if n == 0 or indptr[0] != 0 or indptr[n - 1] != nnz:
+        return False
+    ok = True
+    for i in range(n - 1):
+        ok &= indptr[i] <= indptr[i + 1]  # no early exit: the loop stays branch-free
+    return ok
