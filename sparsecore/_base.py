@@ -81,23 +81,26 @@ import numpy as np
 import abc
 import operator
 
-from . import _elementwise as E, _units
+from . import _elementwise as E, _units, _validation as V
 from .kernels._primitive import resolve_backend
 
 __all__ = ["SparseMatrix"]
 
 
-def _dense_operand(other):
+_OPERAND = "a bool (spikes), integer or float array"
+
+
+def _dense_operand(other, where):
     """The operand as (mantissa array, unit), or None if ``@`` should not handle it."""
     if isinstance(other, SparseMatrix) or isinstance(other, u.sparse.SparseMatrix):
         return None
     if isinstance(other, u.Quantity):
-        return jnp.asarray(other.mantissa), other.unit
+        return V.as_array(other.mantissa, name="the operand", where=where,
+                          expected=_OPERAND), other.unit
+    if isinstance(other, np.ndarray) and other.dtype == object:
+        return None
     if isinstance(other, (jax.Array, np.ndarray, list, tuple)):
-        x = jnp.asarray(other)
-        if x.dtype == object:
-            return None
-        return x, None
+        return V.as_array(other, name="the operand", where=where, expected=_OPERAND), None
     return None
 
 
@@ -269,11 +272,11 @@ class SparseMatrix(u.sparse.SparseMatrix, metaclass=abc.ABCMeta):
         (a bool operand is cast to the values' dtype).  ``where`` names the
         caller in error messages.
         """
-        operand = _dense_operand(other)
+        where = where or f"{type(self).__name__} @"
+        operand = _dense_operand(other, where)
         if operand is None:
             return NotImplemented
         x, x_unit = operand
-        where = where or f"{type(self).__name__} @"
         if x.ndim not in (1, 2):
             raise ValueError(f"{where}: the dense operand must be 1-D or 2-D, got shape "
                              f"{tuple(x.shape)}.")

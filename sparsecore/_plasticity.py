@@ -30,7 +30,8 @@ def to_weight_unit(x, unit, *, name: str, where: str):
     x_unit = _units.split(x)[1]
     if x_unit is None and unit is None:
         return x
-    q = x if isinstance(x, u.Quantity) else u.Quantity(jnp.asarray(x))
+    q = x if isinstance(x, u.Quantity) else u.Quantity(
+        V.as_array(x, name=name, where=where, expected="a real-valued array or Quantity"))
     try:
         return q.to_decimal(unit) if unit is not None else q.to_decimal()
     except u.UnitMismatchError:
@@ -56,7 +57,8 @@ def _spikes(spike, length: int, *, name: str, where: str):
     if isinstance(spike, u.Quantity):
         raise TypeError(f"{where}: {name} marks spikes and must be unitless, got a Quantity in "
                         f"{spike.unit}.")
-    s = jnp.asarray(spike)
+    s = V.as_array(spike, name=name, where=where,
+                   expected="a bool, integer or float array (nonzero = spike)")
     if s.ndim != 1 or s.shape[0] != length:
         raise ValueError(f"{where}: {name} must have shape ({length},), got "
                          f"{tuple(s.shape)}.")
@@ -69,7 +71,8 @@ def _spikes(spike, length: int, *, name: str, where: str):
 
 
 def _trace(trace, length: int, unit, dtype, *, name: str, where: str):
-    t = jnp.asarray(to_weight_unit(trace, unit, name=name, where=where))
+    t = V.as_array(to_weight_unit(trace, unit, name=name, where=where), name=name,
+                   where=where, expected="a real-valued array")
     if t.ndim != 1 or t.shape[0] != length:
         raise ValueError(f"{where}: {name} must have shape ({length},), got {tuple(t.shape)}.")
     if not (jnp.issubdtype(t.dtype, jnp.floating) or jnp.issubdtype(t.dtype, jnp.integer)
@@ -81,7 +84,8 @@ def _trace(trace, length: int, unit, dtype, *, name: str, where: str):
 def _bound(value, default, unit, dtype, *, name: str, where: str):
     if value is None:
         return jnp.full((1,), default, dtype)
-    b = jnp.asarray(to_weight_unit(value, unit, name=name, where=where))
+    b = V.as_array(to_weight_unit(value, unit, name=name, where=where), name=name,
+                   where=where, expected="a real scalar, a Quantity or None")
     if b.size != 1:
         raise ValueError(f"{where}: {name} must be a scalar bound, got shape {tuple(b.shape)}.")
     return b.reshape(1).astype(dtype)

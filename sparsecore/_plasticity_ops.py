@@ -38,6 +38,15 @@ __all__ = ["update_csr_on_binary_pre", "update_csr_on_binary_post", "update_csc_
 # CSR and CSC
 # ---------------------------------------------------------------------------
 
+def _require_weight_indices(weight_indices, *, where, mirror, layout, call):
+    """The mirror updates cannot run without the map to the weights' positions."""
+    if weight_indices is None:
+        raise TypeError(f"{where}: weight_indices is None, but (indices, indptr) is the "
+                        f"{mirror}-compressed mirror of the {layout} weights and weight_indices "
+                        f"maps its entries to their {layout} positions; pass the third array "
+                        f"returned by {call}.")
+
+
 def update_csr_on_binary_pre(weight, indices, indptr, pre_spike, post_trace, w_min=None,
                              w_max=None, *, shape, backend=None):
     """On-pre update of CSR weights: ``W[i, j] += post_trace[j]`` for spiking rows ``i``.
@@ -121,9 +130,12 @@ def update_csr_on_binary_post(weight, indices, indptr, weight_indices, pre_trace
     ...                              shape=(2, 2))
     Array([0.6 , 0.3 , 0.75, 0.2 ], dtype=float32)
     """
+    where = "update_csr_on_binary_post"
+    _require_weight_indices(weight_indices, where=where, mirror="column", layout="CSR",
+                            call="csr_to_csc_index(csr_indices, csr_indptr, shape=shape)")
     return compressed_update_op(weight, indices, indptr, weight_indices, post_spike, pre_trace,
-                                w_min, w_max, shape=shape, on_pre=False,
-                                where="update_csr_on_binary_post", backend=backend)
+                                w_min, w_max, shape=shape, on_pre=False, where=where,
+                                backend=backend)
 
 
 def update_csc_on_binary_post(weight, indices, indptr, pre_trace, post_spike, w_min=None,
@@ -200,9 +212,13 @@ def update_csc_on_binary_pre(weight, indices, indptr, weight_indices, pre_spike,
     ...                             jnp.array([0.5, -1.0]), shape=(3, 2))
     Array([1.5, 2.5, 3. ], dtype=float32)
     """
+    where = "update_csc_on_binary_pre"
+    _require_weight_indices(weight_indices, where=where, mirror="row", layout="CSC",
+                            call="csr_to_csc_index(csc_indices, csc_indptr, "
+                                 "shape=(shape[1], shape[0]))")
     return compressed_update_op(weight, indices, indptr, weight_indices, pre_spike, post_trace,
-                                w_min, w_max, shape=shape, on_pre=True,
-                                where="update_csc_on_binary_pre", backend=backend)
+                                w_min, w_max, shape=shape, on_pre=True, where=where,
+                                backend=backend)
 
 
 def csr_to_csc_index(indices, indptr, *, shape):

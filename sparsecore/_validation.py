@@ -19,7 +19,8 @@ import numpy as np
 
 from ._errors import SparseFormatError
 
-__all__ = ["check_shape", "as_index_array", "index_dtype_for", "as_values", "is_concrete",
+__all__ = ["check_shape", "as_index_array", "index_dtype_for", "as_array", "as_values",
+           "is_concrete",
            "check_bounds", "check_indptr", "check_structure", "check_csr_arrays",
            "check_fcn_arrays", "FLOAT_DTYPES"]
 
@@ -106,6 +107,25 @@ def _canonical_index(arr, *, name: str, where: str):
                             f"int32; enable 64-bit indices with "
                             f"jax.config.update('jax_enable_x64', True).")
     return jnp.asarray(values.astype(np.int64))
+
+
+_KINDS = {"U": "strings", "S": "byte strings", "O": "Python objects", "M": "datetimes",
+          "m": "timedeltas", "V": "raw records"}
+
+
+def as_array(x, *, name: str, where: str, expected: str):
+    """``jnp.asarray(x)``; for a dtype JAX has no type for (strings, dates, objects) a
+    ``TypeError`` naming ``name``, the dtype given and ``expected``."""
+    try:
+        return jnp.asarray(x)
+    except TypeError:
+        try:
+            dtype = np.asarray(x).dtype
+            given = f"{_KINDS.get(dtype.kind, 'values')} (dtype {dtype})"
+        except Exception:  # not even NumPy makes an array of it
+            given = type(x).__name__
+        raise TypeError(f"{where}: {name} must be {expected}, got {given}; convert it to "
+                        f"one of those dtypes first.") from None
 
 
 def as_values(x, *, name: str, where: str):

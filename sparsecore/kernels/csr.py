@@ -60,8 +60,9 @@ def _reference(data, indices, indptr, x, *, shape, transpose, event):
 def _numba_args(kernel_name, data, indices, indptr, x, *, shape, transpose, event):
     # no shape in the message: it is part of the handler's identity, and one
     # handler must serve every shape
-    error = (f"sparsecore {kernel_name[:-7]}: indices or indptr point outside the matrix; "
-             f"check them, e.g. by constructing the matrix outside jit")
+    error = (f"sparsecore {kernel_name[:-7]}: indices or indptr point outside the matrix (an "
+             f"index out of range, or indptr not rising from 0 to nnz); construct the matrix "
+             f"outside jit, or call its check() inside, for an error naming the bad entry")
     return ((data, indices, indptr, x), (bool(transpose), bool(event), _is_homo(data, indices)),
             error)
 

@@ -27,7 +27,8 @@ from ._primitive import declare_products, out_length
 __all__ = ["fcnmv_p", "fcnmm_p", "fcn_product", "fcn_data_cotangent"]
 
 _ERROR = ("sparsecore fixed-number product: indices point outside the matrix (an index is "
-          "negative or not smaller than the number of columns)")
+          "negative or not smaller than the number of columns); call the matrix's check() "
+          "for an error naming the bad entry")
 
 
 def _is_homo(data) -> bool:

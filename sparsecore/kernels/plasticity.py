@@ -91,8 +91,9 @@ def _compressed_numba(weight, indices, indptr, weight_indices, spike, trace, lo,
     out = jax.ShapeDtypeStruct(weight.shape, weight.dtype)
     return _ffi.call_kernel(
         _plasticity_numba.compressed_update_kernel, args, out, (bool(indirect),),
-        error=f"sparsecore plasticity update: indices, indptr or weight_indices point outside "
-              f"the matrix of shape {shape}", input_output_aliases={0: 0})
+        error=f"sparsecore plasticity update: indices or weight_indices point outside the "
+              f"matrix of shape {shape}, or indptr does not rise from 0 to nnz",
+        input_output_aliases={0: 0})
 
 
 compressed_update_p = declare(
