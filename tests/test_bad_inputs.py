@@ -174,8 +174,8 @@ def test_check_covers_fixed_number_tables_and_column_indices():
     W = sc.CSR((DATA, INDICES, INDPTR), shape=(3, 3)).with_column_index()
     mirror = W.column_index
     W._column_index = (mirror[0], mirror[1], mirror[2].at[0].set(4))
-    with pytest.raises(sc.SparseFormatError,
-                       match=r"CSR.check: column_index weight_indices contains 4, outside \[0, 4\)"):
+    with pytest.raises(sc.SparseFormatError, match=r"CSR.check: column_index weight_indices "
+                                                   r"contains 4, outside \[0, 4\)"):
         W.check()
 
 

@@ -137,20 +137,28 @@ def oracle_update(values, who, other, spike, trace, lo, hi):
 def products(W, operands, backend):
     """Every product of ``W`` with the operands, on one backend."""
     v, u, s, t, X, U = operands
-    return {"W@v": W.dot(v, backend=backend), "u@W": W.rdot(u, backend=backend),
-            "W@s": W.dot(s, backend=backend), "t@W": W.rdot(t, backend=backend),
-            "W@X": W.dot(X, backend=backend), "U@W": W.rdot(U, backend=backend)}
+    out = {"W@v": W.dot(v, backend=backend), "u@W": W.rdot(u, backend=backend),
+           "W@s": W.dot(s, backend=backend), "t@W": W.rdot(t, backend=backend),
+           "W@X": W.dot(X, backend=backend), "U@W": W.rdot(U, backend=backend)}
+    if W._entries_stored:  # per-synapse products, in storage order
+        out["yw"] = W.yw_to_w(u, backend=backend).reshape(-1)
+        out["ywT"] = W.yw_to_w_transposed(v, backend=backend).reshape(-1)
+    return out
 
 
-def product_oracles(shape, rows, cols, values, operands):
+def product_oracles(shape, rows, cols, values, operands, *, stored=True):
     v, u, s, t, X, U = operands
     m, n = shape
-    return {"W@v": oracle_dot(m, rows, cols, values, v, False),
-            "u@W": oracle_dot(n, cols, rows, values, u, False),
-            "W@s": oracle_dot(m, rows, cols, values, s, True),
-            "t@W": oracle_dot(n, cols, rows, values, t, True),
-            "W@X": oracle_dot(m, rows, cols, values, X, False),
-            "U@W": oracle_dot(n, cols, rows, values, np.asarray(U).T, False).T}
+    out = {"W@v": oracle_dot(m, rows, cols, values, v, False),
+           "u@W": oracle_dot(n, cols, rows, values, u, False),
+           "W@s": oracle_dot(m, rows, cols, values, s, True),
+           "t@W": oracle_dot(n, cols, rows, values, t, True),
+           "W@X": oracle_dot(m, rows, cols, values, X, False),
+           "U@W": oracle_dot(n, cols, rows, values, np.asarray(U).T, False).T}
+    if stored:
+        out["yw"] = values * np.asarray(u, np.float64)[rows]
+        out["ywT"] = values * np.asarray(v, np.float64)[cols]
+    return out
 
 
 def draw_operands(draw, shape, special):
@@ -306,7 +314,7 @@ def test_generated_matrices_agree_across_backends(data):
     rows, cols = np.nonzero((dense != 0) | np.isnan(dense))
     values = dense[rows, cols]
     operands = draw_operands(draw, W.shape, False)  # finite: absent entries stay absent
-    oracles = product_oracles(W.shape, rows, cols, values, operands)
+    oracles = product_oracles(W.shape, rows, cols, values, operands, stored=False)
     for out in (all_products(W, operands), jitted_products(W, operands)):
         for backend in BACKENDS:
             assert_same(out[backend], oracles, backend)
