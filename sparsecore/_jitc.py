@@ -192,6 +192,25 @@ class _JITC(SparseMatrix):
     def _line_shape(self):
         return line_geometry(self.shape, (self._axis == 0))
 
+    def check(self):
+        """This matrix, once ``prob`` is checked to lie in [0, 1]; works under ``jax.jit``.
+
+        Construction checks a concrete ``prob``; a traced one outside [0, 1]
+        (or NaN) generates no entries.  Under ``jax.jit``, ``check()`` makes
+        such a call raise a ``jax.errors.JaxRuntimeError`` carrying the
+        message (see :meth:`sparsecore.CSR.check`).
+
+        Examples
+        --------
+        >>> import sparsecore as sc
+        >>> W = sc.JITCHomoR((1.5, 0.5, 42), shape=(3, 4))
+        >>> W.check() is W
+        True
+        """
+        V.check_structure((("prob", self.prob, None, "prob"),),
+                          where=f"{type(self).__name__}.check")
+        return self
+
     def __repr__(self):
         dims = ", ".join(str(s) for s in self.shape)
         try:

@@ -184,38 +184,48 @@ def _bounds_ok(indices, limit: int):
 
 
 def check_structure(checks, *, where: str):
-    """Structure scans that also run inside ``jax.jit``.
+    """Value scans that also run inside ``jax.jit``.
 
     ``checks`` holds, in the order they are reported, ``("indptr", indptr,
-    nnz, name)`` (must rise from 0 to ``nnz``) and ``("bounds", indices,
-    limit, name)`` (every value in ``[0, limit)``).  Concrete arrays are
-    scanned now and a problem raises
-    :class:`~sparsecore.SparseFormatError`.  Traced arrays get a device-side
-    test (O(entries) reductions); only when it fails does a host callback run
-    the same scans on the values and raise the same error, which surfaces
-    from the compiled call as a ``jax.errors.JaxRuntimeError`` carrying the
-    message.
+    nnz, name)`` (must rise from 0 to ``nnz``), ``("bounds", indices, limit,
+    name)`` (every value in ``[0, limit)``) and ``("prob", prob, None,
+    name)`` (in ``[0, 1]``).  Concrete arrays are scanned now and a problem
+    raises (:class:`~sparsecore.SparseFormatError` for a structure,
+    ``ValueError`` for a probability).  Traced arrays get a device-side test
+    (O(entries) reductions); only when it fails does a host callback run the
+    same scans on the values and raise the same error, which surfaces from the
+    compiled call as a ``jax.errors.JaxRuntimeError`` carrying the message.
     """
     arrays = tuple(check[1] for check in checks)
 
     def scan(*values):
         for (kind, _, n, name), v in zip(checks, values):
+            v = np.asarray(v)
             if kind == "indptr":
-                check_indptr(np.asarray(v), n, where=where, name=name)
-            else:
-                check_bounds(np.asarray(v), n, name=name, where=where)
+                check_indptr(v, n, where=where, name=name)
+            elif kind == "bounds":
+                check_bounds(v, n, name=name, where=where)
+            elif not 0.0 <= float(v) <= 1.0:
+                raise ValueError(f"{where}: {name}={float(v)!r} is outside [0, 1]; it is the "
+                                 f"probability that each entry exists.")
 
     if is_concrete(*arrays):
         scan(*arrays)
         return
     ok = jnp.bool_(True)
     for kind, array, n, _ in checks:
-        ok &= _indptr_ok(array, n) if kind == "indptr" else _bounds_ok(array, n)
+        if kind == "indptr":
+            ok &= _indptr_ok(array, n)
+        elif kind == "bounds":
+            ok &= _bounds_ok(array, n)
+        else:
+            ok &= (array >= 0) & (array <= 1)  # False for NaN
 
     def fail(values):
         jax.debug.callback(scan, *values)  # an effect: kept even if nothing uses it
 
     jax.lax.cond(ok, lambda values: None, fail, arrays)
+
 
 def check_csr_arrays(data, indices, indptr, shape, *, where: str, full: bool = True):
     """Validate CSR buffers for ``shape`` = (rows, cols); returns normalised arrays.

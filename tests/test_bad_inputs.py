@@ -179,6 +179,26 @@ def test_check_covers_fixed_number_tables_and_column_indices():
         W.check()
 
 
+@pytest.mark.parametrize("prob", [-0.5, 1.5, np.nan])
+def test_traced_prob_outside_the_unit_interval(prob, backend):
+    @jax.jit
+    def product(prob):
+        return sc.JITCNormalR((0.5, 0.1, prob, 7), shape=(4, 5)).dot(jnp.ones(5),
+                                                                     backend=backend)
+
+    @jax.jit
+    def checked(prob):
+        return sc.JITCNormalR((0.5, 0.1, prob, 7), shape=(4, 5)).check().dot(jnp.ones(5),
+                                                                             backend=backend)
+
+    assert_close(checked(0.5), product(0.5))
+    with pytest.raises(jax.errors.JaxRuntimeError, match=r"JITCNormalR.check: prob=.* is "
+                                                         r"outside \[0, 1\]"):
+        jax.block_until_ready(checked(prob))
+    # unchecked it generates no entries (it used to loop forever for prob < 0)
+    np.testing.assert_array_equal(product(prob), np.zeros(4))
+
+
 # ---------------------------------------------------------------------------
 # plasticity: the mirror updates need weight_indices
 # ---------------------------------------------------------------------------
