@@ -75,15 +75,15 @@ def test_narrow_jax_index_dtypes_fixed_number(dtype, backend):
 
 @pytest.mark.parametrize("dtype", NARROW, ids=lambda d: np.dtype(d).name)
 def test_narrow_jax_index_dtypes_csr_to_csc_index(dtype):
-    _, indices, indptr, _ = tall_column()
-    want = sc.csr_to_csc_index(indices.astype(np.int32), indptr.astype(np.int32),
-                               shape=(200, 1))
+    """A (200, 200) matrix with entries (i, i), i < 100: every value fits int8, 200 does not."""
+    indices = np.arange(100)
+    indptr = np.minimum(np.arange(201), 100)
     got = sc.csr_to_csc_index(jnp.asarray(indices, dtype), jnp.asarray(indptr, dtype),
-                              shape=(200, 1))
-    for g, w in zip(got, want):
-        np.testing.assert_array_equal(g, w)
-    np.testing.assert_array_equal(got[0], np.arange(100))  # row ids up to 99, then 150 rows
-    np.testing.assert_array_equal(got[1], [0, 100])
+                              shape=(200, 200))
+    np.testing.assert_array_equal(got[0], np.arange(100))  # the row of each column's entry
+    np.testing.assert_array_equal(got[1], np.minimum(np.arange(201), 100))
+    np.testing.assert_array_equal(got[2], np.arange(100))
+    assert all(a.dtype == jnp.int32 for a in got)
 
 
 def test_wide_index_dtypes_are_never_downcast_silently(x64):
