@@ -66,13 +66,14 @@ class _Compressed(CompressedPlasticity, SparseMatrix):
         """This matrix, once its structure is checked; works under ``jax.jit``.
 
         Every index must address a row (column) of the matrix and ``indptr``
-        must rise from 0 to ``nnz``; an attached :attr:`column_index` is
-        checked too.  Construction runs these scans on concrete arrays; inside
-        ``jax.jit`` it cannot, and ``check()`` runs them in the compiled
-        program: there a bad structure makes the call raise a
-        ``jax.errors.JaxRuntimeError`` carrying the
-        :class:`~sparsecore.SparseFormatError` message.  Cost: one pass over
-        the index arrays.
+        must rise from 0 to ``nnz``; an attached column index is checked too.
+        Construction runs these scans on concrete arrays; inside ``jax.jit``
+        it cannot, and ``check()`` runs them in the compiled program: there a
+        bad structure makes the call raise a ``jax.errors.JaxRuntimeError``
+        carrying the :class:`~sparsecore.SparseFormatError` message.  Use the
+        matrix it returns: its products run after the check, so that message
+        is the one reported.  Cost: one pass over the index arrays (under
+        ``vmap``, a host scan per call).
 
         Examples
         --------
@@ -90,9 +91,13 @@ class _Compressed(CompressedPlasticity, SparseMatrix):
         """
         checks = (("indptr", self.indptr, self.nnz, "indptr"),
                   ("bounds", self.indices, self._view_shape[1], "indices"))
-        V.check_structure(checks + self._column_index_checks(),
-                          where=f"{type(self).__name__}.check")
-        return self
+        indptr, indices, *mirror = V.check_structure(checks + self._column_index_checks(),
+                                                     where=f"{type(self).__name__}.check")
+        if indices is self.indices:  # concrete: checked now
+            return self
+        obj = type(self).tree_unflatten((self.shape,), (self.data, indices, indptr))
+        obj._column_index = self._checked_column_index(mirror)
+        return obj
 
     def _dense_product(self, data, x, *, transpose, event, backend):
         return csr_product(data, self.indices, self.indptr, x, shape=self._view_shape,

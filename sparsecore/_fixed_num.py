@@ -72,7 +72,7 @@ class _FixedNum(FixedNumPlasticity, SparseMatrix):
         Under ``jax.jit`` (where construction cannot scan the values) a bad
         index makes the compiled call raise a ``jax.errors.JaxRuntimeError``
         carrying the :class:`~sparsecore.SparseFormatError` message; an
-        attached :attr:`column_index` is checked too.  See
+        attached column index is checked too.  Use the matrix it returns; see
         :meth:`sparsecore.CSR.check`.
 
         Examples
@@ -83,9 +83,13 @@ class _FixedNum(FixedNumPlasticity, SparseMatrix):
         True
         """
         checks = (("bounds", self.indices, self._view_shape[1], "indices"),)
-        V.check_structure(checks + self._column_index_checks(),
-                          where=f"{type(self).__name__}.check")
-        return self
+        indices, *mirror = V.check_structure(checks + self._column_index_checks(),
+                                             where=f"{type(self).__name__}.check")
+        if indices is self.indices:  # concrete: checked now
+            return self
+        obj = type(self).tree_unflatten((self.shape,), (self.data, indices))
+        obj._column_index = self._checked_column_index(mirror)
+        return obj
 
     def _entries_shape(self):
         return tuple(self.indices.shape)

@@ -207,9 +207,11 @@ class _JITC(SparseMatrix):
         >>> W.check() is W
         True
         """
-        V.check_structure((("prob", self.prob, None, "prob"),),
-                          where=f"{type(self).__name__}.check")
-        return self
+        prob, = V.check_structure((("prob", self.prob, None, "prob"),),
+                                  where=f"{type(self).__name__}.check")
+        if prob is self.prob:  # concrete: checked now
+            return self
+        return type(self).tree_unflatten((self.shape,), self._weights + (prob, self.seed))
 
     def __repr__(self):
         dims = ", ".join(str(s) for s in self.shape)

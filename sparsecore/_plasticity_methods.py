@@ -52,6 +52,13 @@ class CompressedPlasticity:
                 ("bounds", indices, view_shape[0], "column_index indices"),
                 ("bounds", weight_indices, nnz, "column_index weight_indices"))
 
+    def _checked_column_index(self, checked):
+        """The column index from the arrays of :meth:`_column_index_checks`, in its order."""
+        if not checked:
+            return None
+        indptr, indices, weight_indices = checked
+        return (indices, indptr, weight_indices)
+
     @property
     def column_index(self):
         """The attached ``(indices, indptr, weight_indices)`` mirror, or None.

@@ -195,6 +195,13 @@ def check_structure(checks, *, where: str):
     (O(entries) reductions); only when it fails does a host callback run the
     same scans on the values and raise the same error, which surfaces from the
     compiled call as a ``jax.errors.JaxRuntimeError`` carrying the message.
+
+    Returns the arrays, traced ones passed through the test: whatever is
+    computed from the returned arrays runs after the callback, so its error
+    is the one reported (a kernel reading the unchecked arrays could fail
+    first, with its own less specific message).  The scan also runs when
+    nothing uses the returned arrays.  Under ``vmap`` the test cannot branch,
+    and the host scans run on every call.
     """
     arrays = tuple(check[1] for check in checks)
 
@@ -211,7 +218,7 @@ def check_structure(checks, *, where: str):
 
     if is_concrete(*arrays):
         scan(*arrays)
-        return
+        return arrays
     ok = jnp.bool_(True)
     for kind, array, n, _ in checks:
         if kind == "indptr":
@@ -221,10 +228,19 @@ def check_structure(checks, *, where: str):
         else:
             ok &= (array >= 0) & (array <= 1)  # False for NaN
 
-    def fail(values):
-        jax.debug.callback(scan, *values)  # an effect: kept even if nothing uses it
+    def raise_on_host(*values):
+        scan(*values)
+        return np.bool_(True)  # not reached: the scan raises
 
-    jax.lax.cond(ok, lambda values: None, fail, arrays)
+    def fail(values):
+        # an effect, so the scan runs even if nothing uses the returned arrays ...
+        jax.debug.callback(scan, *values)
+        # ... and a result the returned arrays wait for, so it runs before their users
+        done = jax.pure_callback(raise_on_host, jax.ShapeDtypeStruct((), np.bool_), *values,
+                                 vmap_method="sequential")
+        return jax.lax.optimization_barrier((done, values))[1]
+
+    return jax.lax.cond(ok, lambda values: values, fail, arrays)
 
 
 def check_csr_arrays(data, indices, indptr, shape, *, where: str, full: bool = True):

@@ -30,14 +30,15 @@ hypothesis = pytest.importorskip("hypothesis")
 st = hypothesis.strategies
 
 SETTINGS = dict(deadline=None, derandomize=True, database=None, print_blob=True,
-                suppress_health_check=list(hypothesis.HealthCheck))
+                suppress_health_check=list(hypothesis.HealthCheck),
+                phases=[p for p in hypothesis.Phase if p.name != "explain"])
 STORED = (sc.CSR, sc.CSC, sc.FixedPostNumConn, sc.FixedPreNumConn)
 GENERATED = (sc.JITCHomoR, sc.JITCHomoC, sc.JITCNormalR, sc.JITCNormalC, sc.JITCUniformR,
              sc.JITCUniformC)
 INDEX_DTYPES = (np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32,
                 np.uint64)
 JAX_INDEX_DTYPES = (np.int8, np.int16, np.int32, np.uint8, np.uint16, np.uint32)  # no x64
-SIZES = (0, 1, 3, 5)
+SHAPES = ((0, 3), (3, 0), (0, 0), (1, 1), (1, 5), (4, 3), (5, 5))  # a small palette
 COUNTS = (0, 1, 4, 9)
 SPECIALS = (np.nan, np.inf, -np.inf, 0.0, -0.0)
 BACKENDS = ("jax", "numba")
@@ -67,14 +68,14 @@ def as_index(draw, values):
 def stored_matrices(draw, special=None):
     """``(W, rows, cols, values)``: a matrix and the matrix position and value of each entry."""
     cls = draw(st.sampled_from(STORED))
-    shape = (draw(st.sampled_from(SIZES)), draw(st.sampled_from(SIZES)))
+    shape = draw(st.sampled_from(SHAPES))
     lines, length = cls._line_view(shape)
     special = draw(st.booleans()) if special is None else special
     if cls in (sc.CSR, sc.CSC):
         count = draw(st.sampled_from(COUNTS)) if lines and length else 0
-        line = np.asarray(draw(st.lists(st.integers(0, lines - 1), min_size=count,
+        line = np.asarray(draw(st.lists(st.integers(0, max(lines - 1, 0)), min_size=count,
                                         max_size=count)), np.int64)
-        pos = np.asarray(draw(st.lists(st.integers(0, length - 1), min_size=count,
+        pos = np.asarray(draw(st.lists(st.integers(0, max(length - 1, 0)), min_size=count,
                                        max_size=count)), np.int64)  # duplicates likely
         shuffle = np.asarray(draw(st.permutations(range(count))), np.int64)
         order = np.lexsort((shuffle, line))  # grouped by line, unsorted within each
@@ -106,6 +107,10 @@ def stored_matrices(draw, special=None):
 # ---------------------------------------------------------------------------
 # entry-level oracles (float64)
 # ---------------------------------------------------------------------------
+
+# the oracles compute with NaN and inf on purpose
+pytestmark = pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+
 
 def oracle_dense(shape, rows, cols, values):
     out = np.zeros(shape)
@@ -193,17 +198,27 @@ def all_products(W, operands):
     return {b: products(W, operands, b) for b in BACKENDS}
 
 
-def all_updates(W, pre, post_trace, pre_trace, post, lo, hi):
-    """Both plasticity updates on both backends; the new values in storage order."""
-    return {b: {"pre": W.update_on_pre(pre, post_trace, lo, hi, backend=b).data,
-                "post": W.with_column_index().update_on_post(pre_trace, post, lo, hi,
-                                                             backend=b).data}
-            for b in BACKENDS}
+def conversions(W, scale):
+    """The dense forms of ``W`` and of what converts or scales it (no backend involved)."""
+    return {"todense": W.todense(), "T": W.T.todense().T, "tocsr": W.tocsr().todense(),
+            "tocsc": W.tocsc().todense(), "W * dense": (W * scale).todense()}
+
+
+def updates(W, backend, pre, post_trace, pre_trace, post, lo, hi):
+    """Both plasticity updates on one backend; the new values in storage order."""
+    return {"pre": W.update_on_pre(pre, post_trace, lo, hi, backend=backend).data,
+            "post": W.with_column_index().update_on_post(pre_trace, post, lo, hi,
+                                                         backend=backend).data}
+
+
+def all_updates(W, *args):
+    return {b: updates(W, b, *args) for b in BACKENDS}
 
 
 # defined once, so examples with the same array shapes share one compiled program
 jitted_products = jax.jit(all_products)
 jitted_updates = jax.jit(all_updates)
+jitted_conversions = jax.jit(conversions)
 
 
 # ---------------------------------------------------------------------------
@@ -213,7 +228,7 @@ jitted_updates = jax.jit(all_updates)
 BOUNDS = st.sampled_from((None, -0.5, 0.5, np.nan, np.inf, -np.inf))
 
 
-@hypothesis.settings(max_examples=120, **SETTINGS)
+@hypothesis.settings(max_examples=60, **SETTINGS)
 @hypothesis.given(data=st.data())
 def test_stored_matrices_match_the_entry_oracle(data):
     draw = data.draw
@@ -221,24 +236,24 @@ def test_stored_matrices_match_the_entry_oracle(data):
     shape = W.shape
     special = bool(np.isnan(values).any() or np.isinf(values).any()) or draw(st.booleans())
     operands = draw_operands(draw, shape, special)
+    # eagerly one backend per example (drawn), both under jit: the suite stays fast
+    eager_backend = draw(st.sampled_from(BACKENDS))
     assert W.indices.dtype == jnp.int32
-    dense = oracle_dense(shape, rows, cols, values)
-    assert_close(W.todense(), dense, np.float32, err_msg="todense")
-    for name in ("T", "tocsr", "tocsc"):
-        M = W.T if name == "T" else getattr(W, name)()
-        assert_close(M.todense(), dense.T if name == "T" else dense, np.float32, err_msg=name)
     W.check()
+    dense = oracle_dense(shape, rows, cols, values)
     scale = float_arrays(draw, shape, special)
-    assert_close((W * jnp.asarray(scale)).todense(),
-                 oracle_dense(shape, rows, cols, values * scale[rows, cols]), np.float32,
-                 err_msg="W * dense")
+    want = {"todense": dense, "T": dense, "tocsr": dense, "tocsc": dense,
+            "W * dense": oracle_dense(shape, rows, cols, values * scale[rows, cols])}
+    assert_close(W.todense(), dense, np.float32, err_msg="eager todense")
+    for key, got in jitted_conversions(W, jnp.asarray(scale)).items():
+        assert_close(got, want[key], np.float32, err_msg=key)
 
     oracles = product_oracles(shape, rows, cols, values, operands)
-    for where, out in (("eager", all_products(W, operands)),
-                       ("jit", jitted_products(W, operands))):
-        for backend in BACKENDS:
-            assert_same(out[backend], oracles, f"{where} {backend}")
-        assert_backends_identical(out)
+    assert_same(products(W, operands, eager_backend), oracles, f"eager {eager_backend}")
+    out = jitted_products(W, operands)
+    for backend in BACKENDS:
+        assert_same(out[backend], oracles, f"jit {backend}")
+    assert_backends_identical(out)
 
     if W.data.size != len(values) or not len(values):
         return  # homogeneous weights cannot change per synapse; nothing to update
@@ -250,16 +265,18 @@ def test_stored_matrices_match_the_entry_oracle(data):
     args = (pre, post_trace, pre_trace, post, lo, hi)
     want = {"pre": oracle_update(values, rows, cols, pre, post_trace, lo, hi),
             "post": oracle_update(values, cols, rows, post, pre_trace, lo, hi)}
-    for out in (all_updates(W, *args), jitted_updates(W, *args)):
-        for backend in BACKENDS:
+    eager = {eager_backend: updates(W, eager_backend, *args)}
+    out = jitted_updates(W, *args)
+    for where, results in (("eager", eager), ("jit", out)):
+        for backend, got in results.items():
             for key in want:
-                assert_close(np.asarray(out[backend][key]).reshape(-1), want[key], tol=TOL,
-                             err_msg=f"update_on_{key} {backend}")
-        assert_backends_identical({b: {k: v.reshape(-1) for k, v in out[b].items()}
-                                   for b in BACKENDS})
+                assert_close(np.asarray(got[key]).reshape(-1), want[key], tol=TOL,
+                             err_msg=f"{where} update_on_{key} {backend}")
+    assert_backends_identical({b: {k: v.reshape(-1) for k, v in out[b].items()}
+                               for b in BACKENDS})
 
 
-@hypothesis.settings(max_examples=30, **SETTINGS)
+@hypothesis.settings(max_examples=20, **SETTINGS)
 @hypothesis.given(data=st.data())
 def test_functional_ops_match_the_classes(data):
     """The functional forms over raw buffers (any index dtype) equal the class products."""
@@ -293,7 +310,7 @@ def test_functional_ops_match_the_classes(data):
 @st.composite
 def generated_matrices(draw):
     cls = draw(st.sampled_from(GENERATED))
-    shape = (draw(st.sampled_from(SIZES)), draw(st.sampled_from(SIZES)))
+    shape = draw(st.sampled_from(SHAPES))
     names = {"Homo": 1, "Normal": 2, "Uniform": 2}[re.sub(r"JITC(\w+?)[RC]$", r"\1",
                                                           cls.__name__)]
     special = draw(st.booleans())
@@ -305,7 +322,7 @@ def generated_matrices(draw):
     return cls(params + (prob, draw(st.integers(0, 2 ** 32 - 1))), shape=shape), special
 
 
-@hypothesis.settings(max_examples=40, **SETTINGS)
+@hypothesis.settings(max_examples=30, **SETTINGS)
 @hypothesis.given(data=st.data())
 def test_generated_matrices_agree_across_backends(data):
     draw = data.draw
@@ -315,13 +332,15 @@ def test_generated_matrices_agree_across_backends(data):
     values = dense[rows, cols]
     operands = draw_operands(draw, W.shape, False)  # finite: absent entries stay absent
     oracles = product_oracles(W.shape, rows, cols, values, operands, stored=False)
-    for out in (all_products(W, operands), jitted_products(W, operands)):
-        for backend in BACKENDS:
-            assert_same(out[backend], oracles, backend)
-        assert_backends_identical(out)
+    eager_backend = draw(st.sampled_from(BACKENDS))
+    assert_same(products(W, operands, eager_backend), oracles, f"eager {eager_backend}")
+    out = jitted_products(W, operands)
+    for backend in BACKENDS:
+        assert_same(out[backend], oracles, f"jit {backend}")
+    assert_backends_identical(out)
 
 
-@hypothesis.settings(max_examples=20, **SETTINGS)
+@hypothesis.settings(max_examples=10, **SETTINGS)
 @hypothesis.given(data=st.data())
 def test_wide_jax_index_arrays_with_x64(data):
     """int64 and uint64 JAX arrays exist with x64 only: canonical int32, same numbers."""
@@ -430,7 +449,7 @@ def bad_csr(draw, kind):
 
 
 @pytest.mark.parametrize("kind", BAD, ids=str)
-@hypothesis.settings(max_examples=12, **SETTINGS)
+@hypothesis.settings(max_examples=8, **SETTINGS)
 @hypothesis.given(data=st.data(), transpose=st.booleans())
 def test_bad_inputs_get_a_typed_error(kind, data, transpose):
     data, indices, indptr, shape = data.draw(bad_csr(kind))
