@@ -33,6 +33,7 @@ from . import _units, _validation as V
 from ._compressed import CSR
 from ._fixed_num import FixedPostNumConn
 from ._jitc import jitc_class
+from ._typing import ArrayLike, Backend, Result, Shape
 from .kernels._distributions import DISTRIBUTIONS
 
 __all__ = ["csrmv", "csrmm", "binary_csrmv", "binary_csrmm",
@@ -61,7 +62,8 @@ def _product(matrix, operand, *, name: str, ndim: int, event: bool, transpose: b
 
 
 def _compressed_op(name: str, event: bool, ndim: int):
-    def op(data, indices, indptr, operand, *, shape, transpose=False, backend=None):
+    def op(data: ArrayLike, indices: ArrayLike, indptr: ArrayLike, operand: ArrayLike, *,
+           shape: Shape, transpose: bool = False, backend: Backend = None) -> Result:
         data_m, unit = _units.split(data)
         data_m, indices, indptr, shape = V.check_csr_arrays(data_m, indices, indptr, shape,
                                                             where=name)
@@ -73,7 +75,8 @@ def _compressed_op(name: str, event: bool, ndim: int):
 
 
 def _fixed_op(name: str, event: bool, ndim: int):
-    def op(data, indices, operand, *, shape, transpose=False, backend=None):
+    def op(data: ArrayLike, indices: ArrayLike, operand: ArrayLike, *, shape: Shape,
+           transpose: bool = False, backend: Backend = None) -> Result:
         data_m, unit = _units.split(data)
         data_m, indices, shape = V.check_fcn_arrays(data_m, indices, shape, where=name)
         matrix = FixedPostNumConn.tree_unflatten((shape,), (_units.attach(data_m, unit),
