@@ -65,8 +65,9 @@ They get the linear operations only: ``-W``, ``+W``, ``W * s``, ``s * W``,
 ``W / s`` for scalars (every leaf is scaled, so the matrix scales exactly),
 ``W1 + W2``, ``W1 - W2`` on the same structure (leaves add), ``astype``,
 ``copy`` and ``sum`` (through ``todense()`` unless the class overrides it).
-Everything else (``abs``, ``**``, a dense or per-entry operand, ``apply``,
-``with_data``) raises a TypeError that points to ``.tocsr()`` / ``.todense()``.
+They override ``with_data`` (new weight parameters).  Everything else
+(``abs``, ``**``, a dense or per-entry operand, ``apply``) raises a TypeError
+that points to ``.tocsr()`` / ``.todense()``.
 
 Operations whose honest result is dense (``W + x``, comparisons,
 ``np.asarray(W)``, ``s / W``) raise TypeError naming ``.todense()``.
