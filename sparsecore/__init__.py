@@ -10,8 +10,9 @@ from ._functional import (binary_csrmm, binary_csrmv, binary_fcnmm, binary_fcnmv
                           binary_jitumv, csrmm, csrmv, fcnmm, fcnmv, jith, jithmm, jithmv, jitn,
                           jitnmm, jitnmv, jitu, jitumm, jitumv)
 from ._plasticity_ops import (cscmv_yw2y, csr_to_csc_index, csrmv_yw2y, fcnmv_yw2y,
-                              update_csc_on_binary_post, update_csc_on_binary_pre, update_csr_on_binary_post,
-                              update_csr_on_binary_pre, update_dense_on_binary_post,
+                              update_csc_on_binary_post, update_csc_on_binary_pre,
+                              update_csr_on_binary_post, update_csr_on_binary_pre,
+                              update_dense_on_binary_post,
                               update_dense_on_binary_pre,
                               update_fixed_post_conn_on_binary_pre,
                               update_fixed_pre_conn_on_binary_post)
@@ -22,7 +23,8 @@ __all__ = [
     "SparseMatrix", "CSR", "CSC",
     "csrmv", "csrmm", "binary_csrmv", "binary_csrmm",
     "BackendWarning", "SparseFormatError", "UnitMismatchError",
-    "FixedPostNumConn", "FixedPreNumConn", "FixedNumPerPre", "FixedNumPerPost", "fcnmv", "fcnmm", "binary_fcnmv", "binary_fcnmm",
+    "FixedPostNumConn", "FixedPreNumConn", "FixedNumPerPre", "FixedNumPerPost",
+    "fcnmv", "fcnmm", "binary_fcnmv", "binary_fcnmm",
     "JITCR", "JITCC", "JITCHomoR", "JITCHomoC", "JITCNormalR", "JITCNormalC", "JITCUniformR",
     "JITCUniformC", "jith", "jithmv", "jithmm", "binary_jithmv", "binary_jithmm", "jitn",
     "jitnmv", "jitnmm", "binary_jitnmv", "binary_jitnmm", "jitu", "jitumv", "jitumm",

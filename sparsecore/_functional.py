@@ -345,6 +345,12 @@ jithmm, jitnmm, jitumm = (_product_fn(k, False, 2) for k in "hnu")
 binary_jithmv, binary_jitnmv, binary_jitumv = (_product_fn(k, True, 1) for k in "hnu")
 binary_jithmm, binary_jitnmm, binary_jitumm = (_product_fn(k, True, 2) for k in "hnu")
 
+_EVENT_NOTE = """The operand marks events (True, or > 0): each active input adds the
+    weights of its entries, inactive inputs are skipped; the result carries the
+    unit of the weights.  A float operand differentiates straight through (as
+    the float product); a bool one has no gradient."""
+_FLOAT_NOTE = "The result carries unit(weights) * unit(operand)."
+
 for _k, _record in _BY_LETTER.items():
     _args, _title = ", ".join(_record.params), _record.title
     globals()[f"jit{_k}"].__doc__ = f"""Dense matrix ``M`` (``M.T`` if ``transpose``) of generated connectivity.
@@ -378,7 +384,8 @@ for _k, _record in _BY_LETTER.items():
     fly (O(1) memory per generated line); ``seed`` is accepted by position or
     keyword, and None draws one per call (per trace under ``jax.jit``).
     ``corder`` is the seeds' kernel layout order: accepted, and the matrix
-    never depends on it (sparsecore's kernel is chosen by ``transpose``).{' The operand marks events (True, or > 0): each active input adds the weights of its entries, inactive inputs are skipped; the result carries the unit of the weights. A float operand differentiates straight through (as the float product); a bool one has no gradient.' if _ev else ' The result carries unit(weights) * unit(operand).'}
+    never depends on it (sparsecore's kernel is chosen by ``transpose``).
+    {_EVENT_NOTE if _ev else _FLOAT_NOTE}
 
     Examples
     --------

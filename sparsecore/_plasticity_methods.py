@@ -97,8 +97,9 @@ class CompressedPlasticity:
 
         Only the updated entries are clipped to ``[w_min, w_max]`` (either may
         be None); ``clip="all"`` clips every weight after the update, as
-        brainevent does (one more pass over all weights).  Spikes are bool or any nonzero number; the trace and bounds
-        are converted to the weights' unit.  For a CSC matrix without a column
+        brainevent does (one more pass over all weights).  Spikes are bool or
+        any nonzero number; the trace and bounds are converted to the weights'
+        unit.  For a CSC matrix without a column
         index the mirror is built inside the call (correct, O(nnz log nnz));
         use :meth:`with_column_index` in loops.  Donate the matrix to
         ``jax.jit`` to update the weights in place.

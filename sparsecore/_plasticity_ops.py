@@ -45,8 +45,7 @@ __all__ = ["update_csr_on_binary_pre", "update_csr_on_binary_post", "update_csc_
 # ---------------------------------------------------------------------------
 
 def update_csr_on_binary_pre(weight, indices, indptr, pre_spike, post_trace, w_min=None,
-                             w_max=None, *, shape, backend=None,
-                             clip="updated"):
+                             w_max=None, *, shape, backend=None, clip="updated"):
     """On-pre update of CSR weights: ``W[i, j] += post_trace[j]`` for spiking rows ``i``.
 
     Parameters
@@ -90,8 +89,7 @@ def update_csr_on_binary_pre(weight, indices, indptr, pre_spike, post_trace, w_m
 
 
 def update_csr_on_binary_post(weight, indices, indptr, weight_indices, pre_trace, post_spike,
-                              w_min=None, w_max=None, *, shape, backend=None,
-                             clip="updated"):
+                              w_min=None, w_max=None, *, shape, backend=None, clip="updated"):
     """On-post update of CSR weights: ``W[i, j] += pre_trace[i]`` for spiking columns ``j``.
 
     The column-compressed structure ``(indices, indptr)`` (row indices, column
@@ -143,8 +141,7 @@ def update_csr_on_binary_post(weight, indices, indptr, weight_indices, pre_trace
 
 
 def update_csc_on_binary_post(weight, indices, indptr, pre_trace, post_spike, w_min=None,
-                              w_max=None, *, shape, backend=None,
-                             clip="updated"):
+                              w_max=None, *, shape, backend=None, clip="updated"):
     """On-post update of CSC weights: ``W[i, j] += pre_trace[i]`` for spiking columns ``j``.
 
     Columns are postsynaptic, so the update walks the stored columns of the
@@ -282,8 +279,7 @@ def csr_to_csc_index(csr_indptr, csr_indices, *, shape, include_perm=True):
 # ---------------------------------------------------------------------------
 
 def update_fixed_post_conn_on_binary_pre(data, indices, pre_spike, post_trace, w_min=None,
-                                         w_max=None, *, shape, backend=None,
-                             clip="updated"):
+                                         w_max=None, *, shape, backend=None, clip="updated"):
     """On-pre update of FixedPostNumConn tables: ``W[i, indices[i, c]] += post_trace``.
 
     Parameters
@@ -317,8 +313,7 @@ def update_fixed_post_conn_on_binary_pre(data, indices, pre_spike, post_trace, w
 
 
 def update_fixed_pre_conn_on_binary_post(data, indices, pre_trace, post_spike, w_min=None,
-                                         w_max=None, *, shape, backend=None,
-                             clip="updated"):
+                                         w_max=None, *, shape, backend=None, clip="updated"):
     """On-post update of FixedPreNumConn tables: ``W[indices[j, c], j] += pre_trace``.
 
     The mirror of :func:`update_fixed_post_conn_on_binary_pre`: ``data`` and
