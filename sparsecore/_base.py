@@ -74,15 +74,19 @@ Operations whose honest result is dense (``W + x``, comparisons,
 """
 from __future__ import annotations
 
+import abc
+import operator
+from collections.abc import Callable
+from typing import Self
+
 import brainunit as u
 import jax
 import jax.numpy as jnp
 import numpy as np
-
-import abc
-import operator
+from numpy.typing import DTypeLike
 
 from . import _elementwise as E, _units
+from ._typing import ArrayLike, Result
 from .kernels._primitive import resolve_backend
 
 __all__ = ["SparseMatrix"]
@@ -181,7 +185,7 @@ class SparseMatrix(u.sparse.SparseMatrix, metaclass=abc.ABCMeta):
                              f"{tuple(mantissa.shape)}.")
         return (mantissa if cls._axis == 0 else mantissa.T), mantissa, unit
 
-    def transpose(self, axes=None):
+    def transpose(self, axes: tuple[int, int] | None = None) -> SparseMatrix:
         """The transpose: the twin class over the same leaves (no copy)."""
         if axes is not None and tuple(axes) != (1, 0):
             raise ValueError(f"a 2-D matrix transposes with axes=(1, 0) only, got {axes!r}.")
@@ -193,7 +197,7 @@ class SparseMatrix(u.sparse.SparseMatrix, metaclass=abc.ABCMeta):
         """Number of stored (or generated) entries."""
 
     @abc.abstractmethod
-    def todense(self):
+    def todense(self) -> Result:
         """Dense ``jax.Array`` (a Quantity when the values carry units)."""
 
     # -- metadata -----------------------------------------------------------
@@ -201,15 +205,15 @@ class SparseMatrix(u.sparse.SparseMatrix, metaclass=abc.ABCMeta):
         return self.data if self._entries_stored else self._value_leaves()[0]
 
     @property
-    def dtype(self):
+    def dtype(self) -> np.dtype:
         return jnp.dtype(jnp.result_type(_units.split(self._first_values())[0]))
 
     @property
-    def nse(self):
+    def nse(self) -> int:
         return self.nnz
 
     @property
-    def unit(self):
+    def unit(self) -> u.Unit | None:
         """The unit of the stored values (None when they are plain numbers)."""
         return _units.split(self._first_values())[1]
 
@@ -298,10 +302,10 @@ class SparseMatrix(u.sparse.SparseMatrix, metaclass=abc.ABCMeta):
                             f"bool spikes.")
         return result
 
-    def __matmul__(self, other):
+    def __matmul__(self, other: ArrayLike) -> Result:
         return self._matmul(other, reflected=False, backend=None)
 
-    def __rmatmul__(self, other):
+    def __rmatmul__(self, other: ArrayLike) -> Result:
         return self._matmul(other, reflected=True, backend=None)
 
     def _matmul(self, other, *, reflected: bool, backend, event=None, where=None):
@@ -388,7 +392,7 @@ class SparseMatrix(u.sparse.SparseMatrix, metaclass=abc.ABCMeta):
     def _map_leaves(self, fn):
         return self._with_value_leaves(tuple(fn(leaf) for leaf in self._value_leaves()))
 
-    def with_data(self, data):
+    def with_data(self, data: ArrayLike) -> Self:
         """Same structure, new stored values (per-entry or one homogeneous value).
 
         Examples
@@ -408,7 +412,7 @@ class SparseMatrix(u.sparse.SparseMatrix, metaclass=abc.ABCMeta):
             mantissa = mantissa.reshape(1)
         return self._with_values(_units.attach_exact(mantissa, unit))
 
-    def apply(self, fn):
+    def apply(self, fn: Callable[[Result], Result]) -> Self:
         """Map the stored values with ``fn`` (structure kept; zeros are not visited).
 
         Examples
@@ -423,7 +427,8 @@ class SparseMatrix(u.sparse.SparseMatrix, metaclass=abc.ABCMeta):
             raise self._generated_error(f"{type(self).__name__}.apply")
         return self._new_values(fn(self.data), op="apply")
 
-    def apply2(self, other, fn, *, reverse: bool = False):
+    def apply2(self, other: ArrayLike | SparseMatrix, fn: Callable[[Result, Result], Result], *,
+               reverse: bool = False) -> Self:
         """Combine the stored values with ``other``: ``fn(values, other_values)``.
 
         ``other`` is a scalar / Quantity / Unit, a dense array broadcasting to
@@ -451,7 +456,7 @@ class SparseMatrix(u.sparse.SparseMatrix, metaclass=abc.ABCMeta):
         E.check_values(self, values, op=op)
         return self._with_values(values)
 
-    def astype(self, dtype):
+    def astype(self, dtype: DTypeLike) -> Self:
         """The same matrix with values cast to the floating dtype ``dtype``.
 
         Examples
@@ -467,11 +472,11 @@ class SparseMatrix(u.sparse.SparseMatrix, metaclass=abc.ABCMeta):
                             f"float64.")
         return self._map_leaves(lambda leaf: leaf.astype(dtype))
 
-    def copy(self):
+    def copy(self) -> Self:
         """A copy with new buffers (matrices never mutate, so this is rarely needed)."""
         return jax.tree_util.tree_map(jnp.copy, self)
 
-    def sum(self, axis=None):
+    def sum(self, axis: int | None = None) -> Result:
         """Sum of all entries (``axis=None``), of each column (0) or each row (1).
 
         Units are kept.  Equals ``self.todense().sum(axis)``.

@@ -7,6 +7,8 @@ class over the same buffers.
 """
 from __future__ import annotations
 
+from typing import Self
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -15,6 +17,7 @@ import scipy.sparse as sp
 from . import _canonical, _units, _validation as V
 from ._base import SparseMatrix
 from ._plasticity_methods import CompressedPlasticity
+from ._typing import ArrayLike, Result, Shape
 from .kernels.csr import csr_product, csr_row_indices
 
 __all__ = ["CSR", "CSC"]
@@ -37,7 +40,7 @@ class _Compressed(CompressedPlasticity, SparseMatrix):
     _leaf_names = ("data", "indices", "indptr")
     _optional_leaves = ("_column_index",)
 
-    def __init__(self, args, *, shape):
+    def __init__(self, args: tuple[ArrayLike, ArrayLike, ArrayLike], *, shape: Shape):
         if not isinstance(args, (tuple, list)) or len(args) != 3:
             raise TypeError(f"{type(self).__name__} takes (data, indices, indptr) and shape=, "
                             f"got {type(args).__name__}; e.g. "
@@ -66,7 +69,7 @@ class _Compressed(CompressedPlasticity, SparseMatrix):
                            transpose=transpose != (self._axis == 1), event=event,
                            backend=backend)
 
-    def todense(self):
+    def todense(self) -> Result:
         """Dense ``jax.Array`` (a Quantity when the values carry units)."""
         data, unit = _units.split(self.data)
         rows = csr_row_indices(self.indptr, self.nnz)
@@ -76,10 +79,10 @@ class _Compressed(CompressedPlasticity, SparseMatrix):
             dense = dense.T
         return _units.attach(dense, unit)
 
-    def tocsr(self) -> "CSR":
+    def tocsr(self) -> CSR:
         return self._as(CSR)
 
-    def tocsc(self) -> "CSC":
+    def tocsc(self) -> CSC:
         return self._as(CSC)
 
     def _as(self, cls):
@@ -103,15 +106,15 @@ class _Compressed(CompressedPlasticity, SparseMatrix):
         return (rows, self.indices) if self._axis == 0 else (self.indices, rows)
 
     # -- canonical format (eager; sparsecore/_canonical.py) -----------------
-    def eliminate_zeros(self):
+    def eliminate_zeros(self) -> Self:
         """A new matrix without explicitly stored zeros (eager, not under jit)."""
         return _canonical.eliminate_zeros(self)
 
-    def sum_duplicates(self):
+    def sum_duplicates(self) -> Self:
         """A new matrix with duplicate entries summed and indices sorted (eager)."""
         return _canonical.sum_duplicates(self)
 
-    def sort_indices(self):
+    def sort_indices(self) -> Self:
         """A new matrix with indices sorted within each row (column for CSC; eager)."""
         return _canonical.sort_indices(self)
 
@@ -122,7 +125,7 @@ class _Compressed(CompressedPlasticity, SparseMatrix):
 
     # -- conversion --------------------------------------------------------
     @classmethod
-    def fromdense(cls, x, *, nnz: int | None = None):
+    def fromdense(cls, x: ArrayLike, *, nnz: int | None = None) -> Self:
         """Matrix holding the nonzeros of dense ``x``.
 
         With a static ``nnz`` this works under ``jax.jit``: the first ``nnz``
@@ -145,7 +148,7 @@ class _Compressed(CompressedPlasticity, SparseMatrix):
         return cls((values, cols.astype(index_dtype), indptr), shape=mantissa.shape)
 
     @classmethod
-    def from_scipy(cls, matrix):
+    def from_scipy(cls, matrix: sp.sparray | sp.spmatrix) -> Self:
         """From any scipy.sparse array or matrix (converted to this format)."""
         if not sp.issparse(matrix):
             raise TypeError(f"{cls.__name__}.from_scipy expects a scipy.sparse array or matrix, "
@@ -153,7 +156,7 @@ class _Compressed(CompressedPlasticity, SparseMatrix):
         converted = sp.csr_array(matrix) if cls._axis == 0 else sp.csc_array(matrix)
         return cls((converted.data, converted.indices, converted.indptr), shape=matrix.shape)
 
-    def to_scipy(self, format: str = "csr"):
+    def to_scipy(self, format: str = "csr") -> sp.sparray:
         """A ``scipy.sparse`` array in ``format`` ("csr", "csc" or "coo")."""
         if format not in ("csr", "csc", "coo"):
             raise ValueError(f"to_scipy: format must be 'csr', 'csc' or 'coo', got {format!r}.")

@@ -9,6 +9,8 @@ buffers.
 """
 from __future__ import annotations
 
+from typing import Self
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -19,6 +21,7 @@ from ._base import SparseMatrix
 from ._plasticity_methods import FixedNumPlasticity
 from ._compressed import CSC, CSR
 from ._random_partners import random_partners
+from ._typing import ArrayLike, Result, Shape
 from .kernels.fixed_num import fcn_product
 
 __all__ = ["FixedPostNumConn", "FixedPreNumConn", "FixedNumPerPre", "FixedNumPerPost"]
@@ -38,7 +41,7 @@ class _FixedNum(FixedNumPlasticity, SparseMatrix):
     _optional_leaves = ("_column_index",)
     _per: str  # what one row of ``indices`` belongs to, for messages
 
-    def __init__(self, args, *, shape):
+    def __init__(self, args: tuple[ArrayLike, ArrayLike], *, shape: Shape):
         name = type(self).__name__
         if not isinstance(args, (tuple, list)) or len(args) != 2:
             raise TypeError(f"{name} takes (data, indices) and shape=, got "
@@ -87,7 +90,7 @@ class _FixedNum(FixedNumPlasticity, SparseMatrix):
                            backend=backend)
 
     # -- conversion --------------------------------------------------------
-    def todense(self):
+    def todense(self) -> Result:
         """Dense ``jax.Array`` (a Quantity when the values carry units)."""
         data, unit = _units.split(self.data)
         data = jnp.asarray(data)
@@ -118,12 +121,12 @@ class _FixedNum(FixedNumPlasticity, SparseMatrix):
         """The same matrix as a :class:`CSC` (repeated entries are kept; they sum)."""
         return self._compressed().tocsc()
 
-    def to_scipy(self, format: str = "csr"):
+    def to_scipy(self, format: str = "csr") -> sp.sparray:
         """A ``scipy.sparse`` array in ``format`` ("csr", "csc" or "coo")."""
         return self._compressed().to_scipy(format)
 
     @classmethod
-    def from_scipy(cls, matrix):
+    def from_scipy(cls, matrix: sp.sparray | sp.spmatrix) -> Self:
         """From a scipy.sparse array or matrix whose rows (columns) all hold ``n_conn`` entries.
 
         Explicitly stored zeros count as entries.
@@ -143,7 +146,7 @@ class _FixedNum(FixedNumPlasticity, SparseMatrix):
         return cls((data, indices), shape=tuple(matrix.shape))
 
     @classmethod
-    def fromdense(cls, x, *, n_conn: int | None = None):
+    def fromdense(cls, x: ArrayLike, *, n_conn: int | None = None) -> Self:
         """Matrix holding the nonzeros of dense ``x``; every row (column) needs the same count.
 
         With a static ``n_conn`` this also works under ``jax.jit``: each row
@@ -178,8 +181,8 @@ class _FixedNum(FixedNumPlasticity, SparseMatrix):
         return cls((values, cols), shape=tuple(mantissa.shape))
 
     @classmethod
-    def random(cls, n_pre: int, n_post: int, n_conn: int, *, weight=1.0, seed=None,
-               allow_self: bool = True):
+    def random(cls, n_pre: int, n_post: int, n_conn: int, *, weight: ArrayLike = 1.0,
+               seed: int | np.random.Generator | None = None, allow_self: bool = True) -> Self:
         """Random connectivity with exactly ``n_conn`` distinct partners per neuron.
 
         Partners are drawn uniformly among the candidates, without

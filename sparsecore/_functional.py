@@ -68,18 +68,28 @@ def _product(matrix, operand, *, name: str, ndim: int, event: bool, transpose: b
     return matrix._matmul(operand, reflected=False, backend=backend, event=event, where=name)
 
 
+#: annotations of the keywords (names of the aliases in :mod:`sparsecore._typing`)
+_KEYWORD_TYPES = {"shape": "Shape", "transpose": "bool", "corder": "bool",
+                  "backend": "Backend"}
+
+
 def _signature(positional, keywords):
     """``inspect.Signature`` of ``positional`` names (a ``(name, default)`` pair has a
-    default) and keyword-only ``(name, default)`` pairs (``_REQUIRED``: no default)."""
+    default) and keyword-only ``(name, default)`` pairs (``_REQUIRED``: no default).
+
+    Annotated as the hand-written functions are (``ArrayLike`` arguments, a
+    ``Result``), by the alias names of :mod:`sparsecore._typing`.
+    """
     P = inspect.Parameter
     params = []
     for item in positional:
         name, default = item if isinstance(item, tuple) else (item, P.empty)
-        params.append(P(name, P.POSITIONAL_OR_KEYWORD, default=default))
+        params.append(P(name, P.POSITIONAL_OR_KEYWORD, default=default,
+                        annotation="ArrayLike"))
     for name, default in keywords:
-        params.append(P(name, P.KEYWORD_ONLY,
+        params.append(P(name, P.KEYWORD_ONLY, annotation=_KEYWORD_TYPES[name],
                         default=P.empty if default is _REQUIRED else default))
-    return inspect.Signature(params)
+    return inspect.Signature(params, return_annotation="Result")
 
 
 _REQUIRED = object()

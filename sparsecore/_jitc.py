@@ -16,6 +16,8 @@ and ``seed`` (uint32).  Every entry is linear in the weight parameters
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import brainunit as u
 import jax
 import jax.numpy as jnp
@@ -23,9 +25,13 @@ import numpy as np
 
 from . import _units, _validation as V
 from ._base import SparseMatrix
+from ._typing import Result
 from .kernels import _prng
 from .kernels._distributions import DISTRIBUTIONS, distribution
 from .kernels.jitc import jitc_generate, jitc_product, line_geometry
+
+if TYPE_CHECKING:  # imported where used, at run time
+    from ._compressed import CSC, CSR
 
 __all__ = ["JITCR", "JITCC", "JITCHomoR", "JITCHomoC", "JITCNormalR", "JITCNormalC",
            "JITCUniformR", "JITCUniformC", "jitc_class"]
@@ -247,7 +253,7 @@ class _JITC(SparseMatrix):
                                      corder=(self._axis == 0))
         return mask, values, unit
 
-    def todense(self):
+    def todense(self) -> Result:
         """Dense ``jax.Array`` (a Quantity when the weights carry units).
 
         Examples
@@ -260,7 +266,7 @@ class _JITC(SparseMatrix):
         mask, values, unit = self._generate()
         return _units.attach(values, unit)
 
-    def tocsr(self):
+    def tocsr(self) -> CSR:
         """The same matrix as a :class:`~sparsecore.CSR` (eager: needs concrete leaves)."""
         from ._compressed import CSR
         mask, values, unit = self._generate()
@@ -271,7 +277,7 @@ class _JITC(SparseMatrix):
         data = _units.attach(jnp.asarray(data), unit)
         return CSR((data, cols.astype(np.int32), indptr), shape=self.shape)
 
-    def tocsc(self):
+    def tocsc(self) -> CSC:
         """The same matrix as a :class:`~sparsecore.CSC` (eager)."""
         return self.tocsr().tocsc()
 

@@ -12,9 +12,13 @@ other index array and is never computed and stored behind the user's back.
 """
 from __future__ import annotations
 
+from typing import Self
+
+import jax
 import jax.numpy as jnp
 
 from . import _units
+from ._typing import ArrayLike, Backend, Result
 from ._plasticity import column_index, compressed_update_mantissa, yw2y_op
 
 __all__ = ["CompressedPlasticity", "FixedNumPlasticity"]
@@ -42,7 +46,7 @@ class CompressedPlasticity:
         return obj
 
     @property
-    def column_index(self):
+    def column_index(self) -> tuple[jax.Array, jax.Array, jax.Array] | None:
         """The attached ``(indices, indptr, weight_indices)`` mirror, or None.
 
         For a CSR matrix this is the column-compressed structure and the CSR
@@ -51,7 +55,7 @@ class CompressedPlasticity:
         """
         return self._column_index
 
-    def with_column_index(self):
+    def with_column_index(self) -> Self:
         """The same matrix carrying its mirror structure as extra pytree leaves.
 
         Makes ``update_on_post`` of a CSR matrix (``update_on_pre`` of a CSC
@@ -149,7 +153,8 @@ class CompressedPlasticity:
     def _entries_layout(self, values):
         return values
 
-    def yw_to_w(self, y, w=None, *, backend=None):
+    def yw_to_w(self, y: ArrayLike, w: ArrayLike | None = None, *,
+                backend: Backend = None) -> Result:
         """Per-synapse ``w[k] * y[row(k)]``: one value per stored entry, in storage order.
 
         ``y`` has one value per row (presynaptic neuron, ``shape[0]``); ``w``
@@ -165,7 +170,8 @@ class CompressedPlasticity:
         """
         return self._yw(y, w, by_row=True, backend=backend)
 
-    def yw_to_w_transposed(self, y, w=None, *, backend=None):
+    def yw_to_w_transposed(self, y: ArrayLike, w: ArrayLike | None = None, *,
+                           backend: Backend = None) -> Result:
         """Per-synapse ``w[k] * y[col(k)]``, ``y`` with one value per column (``shape[1]``).
 
         Examples
