@@ -65,8 +65,9 @@ They get the linear operations only: ``-W``, ``+W``, ``W * s``, ``s * W``,
 ``W / s`` for scalars (every leaf is scaled, so the matrix scales exactly),
 ``W1 + W2``, ``W1 - W2`` on the same structure (leaves add), ``astype``,
 ``copy`` and ``sum`` (through ``todense()`` unless the class overrides it).
-Everything else (``abs``, ``**``, a dense or per-entry operand, ``apply``,
-``with_data``) raises a TypeError that points to ``.tocsr()`` / ``.todense()``.
+They override ``with_data`` (new weight parameters).  Everything else
+(``abs``, ``**``, a dense or per-entry operand, ``apply``) raises a TypeError
+that points to ``.tocsr()`` / ``.todense()``.
 
 Operations whose honest result is dense (``W + x``, comparisons,
 ``np.asarray(W)``, ``s / W``) raise TypeError naming ``.todense()``.
@@ -242,16 +243,60 @@ class SparseMatrix(u.sparse.SparseMatrix, metaclass=abc.ABCMeta):
                         f"dense rows.")
 
     # -- products -----------------------------------------------------------
-    def dot(self, other, *, backend=None):
-        """``self @ other`` with an explicit backend (None, "numba" or "jax")."""
-        return self._explicit_matmul(other, reflected=False, backend=backend)
+    def dot(self, other, *, event=None, backend=None):
+        """``self @ other``, with the operand's meaning and the backend chosen explicitly.
 
-    def rdot(self, other, *, backend=None):
-        """``other @ self`` with an explicit backend (None, "numba" or "jax")."""
-        return self._explicit_matmul(other, reflected=True, backend=backend)
+        Parameters
+        ----------
+        other : array or Quantity
+            A dense vector or matrix (one column per right-hand side).
+        event : bool or None
+            ``None``: as ``@`` (a bool operand is events, any other a float
+            product).  ``True``: the operand is events, entries ``> 0`` active,
+            each adding its stored weight without a multiply (cost proportional
+            to the active inputs where the direction allows); a float operand
+            keeps its gradient, which is that of the float product (the
+            straight-through rule of surrogate-gradient training).  ``False``:
+            a float product, bool cast to numbers.
+        backend : {None, "numba", "jax"}
+            ``None`` picks numba on CPU, the pure-JAX reference elsewhere.
 
-    def _explicit_matmul(self, other, *, reflected, backend):
-        result = self._matmul(other, reflected=reflected, backend=backend)
+        Examples
+        --------
+        >>> import jax, jax.numpy as jnp, sparsecore as sc
+        >>> W = sc.CSR.fromdense(jnp.array([[1., 2.], [0., 3.]]))
+        >>> s = jnp.array([1., 0.])                  # float spikes from a surrogate
+        >>> W.dot(s, event=True)
+        Array([1., 0.], dtype=float32)
+        >>> jax.grad(lambda s: W.dot(s, event=True).sum())(s)   # that of W @ s
+        Array([1., 5.], dtype=float32)
+        """
+        return self._explicit_matmul(other, reflected=False, backend=backend, event=event)
+
+    def rdot(self, other, *, event=None, backend=None):
+        """``other @ self``; ``event`` and ``backend`` as in :meth:`dot`.
+
+        With ``event=True`` and a spike vector ``s``, ``W.rdot(s, event=True)``
+        visits the rows of active inputs only (for row-stored matrices).
+
+        Examples
+        --------
+        >>> import jax, jax.numpy as jnp, sparsecore as sc
+        >>> W = sc.CSR.fromdense(jnp.array([[1., 2.], [0., 3.]]))
+        >>> s = jnp.array([1., 0.])
+        >>> W.rdot(s, event=True)
+        Array([1., 2.], dtype=float32)
+        >>> jax.grad(lambda s: W.rdot(s, event=True).sum())(s)   # that of s @ W
+        Array([3., 3.], dtype=float32)
+        """
+        return self._explicit_matmul(other, reflected=True, backend=backend, event=event)
+
+    def _explicit_matmul(self, other, *, reflected, backend, event=None):
+        if event is not None and not isinstance(event, (bool, np.bool_)):
+            raise TypeError(f"{type(self).__name__}.{'rdot' if reflected else 'dot'}: event "
+                            f"must be True, False or None, got {event!r}.")
+        result = self._matmul(other, reflected=reflected, backend=backend,
+                              event=None if event is None else bool(event))
         if result is NotImplemented:
             left, right = type(self).__name__, type(other).__name__
             if reflected:
@@ -271,10 +316,11 @@ class SparseMatrix(u.sparse.SparseMatrix, metaclass=abc.ABCMeta):
 
         Classifies the operand, splits units once, promotes dtypes, resolves
         the backend and re-attaches ``unit(data) * unit(operand)`` (events:
-        ``unit(data)``).  ``event=None`` reads events off a bool dtype; the
-        functional API forces ``True`` (entries > 0 are events) or ``False``
-        (a bool operand is cast to the values' dtype).  ``where`` names the
-        caller in error messages.
+        ``unit(data)``).  ``event=None`` reads events off a bool dtype;
+        ``True`` makes entries > 0 events (a float operand stays float, so it
+        keeps the straight-through gradient of the primitive's rules) and
+        ``False`` casts a bool operand to the values' dtype.  ``where`` names
+        the caller in error messages.
         """
         where = where or f"{type(self).__name__} @"
         operand = _dense_operand(other, where)
@@ -300,7 +346,8 @@ class SparseMatrix(u.sparse.SparseMatrix, metaclass=abc.ABCMeta):
         if event is None:
             event = x.dtype == np.bool_
         if event:
-            x = x if x.dtype == np.bool_ else x > 0
+            if not jnp.issubdtype(x.dtype, jnp.floating):
+                x = x if x.dtype == np.bool_ else x > 0  # integers carry no tangent
         else:
             dtype = jnp.result_type(data.dtype, x.dtype)
             if not jnp.issubdtype(dtype, jnp.floating):

@@ -24,7 +24,7 @@ from ._random_partners import random_partners
 from ._typing import ArrayLike, Result, Shape
 from .kernels.fixed_num import fcn_product
 
-__all__ = ["FixedPostNumConn", "FixedPreNumConn"]
+__all__ = ["FixedPostNumConn", "FixedPreNumConn", "FixedNumPerPre", "FixedNumPerPost"]
 
 
 def _homogeneous(data):
@@ -320,3 +320,7 @@ class FixedPreNumConn(_FixedNum):
 
 
 FixedPostNumConn._twin, FixedPreNumConn._twin = FixedPreNumConn, FixedPostNumConn
+
+# brainevent 0.2+'s names: a fixed number of connections per pre- / postsynaptic neuron
+FixedNumPerPre = FixedPostNumConn
+FixedNumPerPost = FixedPreNumConn

@@ -172,6 +172,37 @@ class _JITC(SparseMatrix):
         vector = jnp.stack([jnp.asarray(m) for m in affine])
         return _units.attach_exact(vector, unit)
 
+    def with_data(self, data):
+        """The same structure (seed, prob, shape) with new weight parameters.
+
+        ``data`` is the weight of a homogeneous matrix, or the pair of
+        parameters of the others: ``(w_loc, w_scale)``, ``(w_low, w_high)``;
+        one unit for all (the same checks as the constructor).
+
+        Examples
+        --------
+        >>> import jax.numpy as jnp, brainunit as u, sparsecore as sc
+        >>> W = sc.JITCNormalR((1.0, 0.1, 0.5, 42), shape=(3, 4))
+        >>> W2 = W.with_data((2.0, 0.2))                 # every entry doubles
+        >>> bool(jnp.allclose(W2.todense(), 2 * W.todense()))
+        True
+        >>> sc.JITCHomoR((1.5, 0.5, 42), shape=(3, 4)).with_data(2.0 * u.mS)
+        JITCHomoR(float32[3, 4] mS, prob=0.5, seed=42)
+        """
+        where = f"{type(self).__name__}.with_data"
+        names = distribution(self._dist).params
+        values = data
+        if len(names) == 1 and not isinstance(data, (tuple, list)):
+            values = (data,)
+        if not isinstance(values, (tuple, list)) or len(values) != len(names):
+            raise TypeError(f"{where}: pass {' and '.join(names)} "
+                            f"{'as a pair ' if len(names) > 1 else ''}(the weight parameters of "
+                            f"this matrix), got {data!r}.")
+        mantissas, unit = _common_unit(tuple(values), names, where)
+        if V.is_concrete(*mantissas):
+            distribution(self._dist).check([float(m) for m in mantissas], where)
+        return self._with_value_leaves(tuple(_units.attach_exact(m, unit) for m in mantissas))
+
     # -- structure ---------------------------------------------------------
     @property
     def nnz(self) -> int:

@@ -13,12 +13,28 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import _units, _validation as V
+from ._errors import UnitMismatchError
 from .kernels._primitive import resolve_backend
 from .kernels.csr import csr_row_indices
-from .kernels.plasticity import compressed_update, dense_update, yw2y
+from .kernels.plasticity import clip as clip_values, compressed_update, dense_update, yw2y
 
 __all__ = ["compressed_update_op", "compressed_update_mantissa", "fixed_update_op",
-           "dense_update_op", "column_index", "yw2y_op", "to_weight_unit"]
+           "dense_update_op", "column_index", "yw2y_op", "to_weight_unit", "check_clip",
+           "CLIP_MODES"]
+
+#: what ``clip=`` of an update may be: bound the entries it changed (cost
+#: proportional to spikes) or, as brainevent does, every weight (one O(nnz) pass)
+CLIP_MODES = ("updated", "all")
+
+
+def check_clip(clip, *, where):
+    """``clip`` of an update, checked: one of :data:`CLIP_MODES`."""
+    if not isinstance(clip, str) or clip not in CLIP_MODES:
+        raise ValueError(f"{where}: clip={clip!r} is not one of {CLIP_MODES}; 'updated' bounds "
+                         f"the entries the spikes changed (the default), 'all' bounds every "
+                         f"weight after the update (brainevent's behaviour, one pass over all "
+                         f"weights).")
+    return clip
 
 
 def _unit_name(unit):
@@ -35,7 +51,7 @@ def to_weight_unit(x, unit, *, name: str, where: str):
     try:
         return q.to_decimal(unit) if unit is not None else q.to_decimal()
     except u.UnitMismatchError:
-        raise ValueError(f"{where}: {name} has {_unit_name(x_unit)} but the weights have "
+        raise UnitMismatchError(f"{where}: {name} has {_unit_name(x_unit)} but the weights have "
                          f"{_unit_name(unit)}; they must be compatible (e.g. both in mV, or "
                          f"both plain numbers), since {name} is added to the weights.") from None
 
@@ -115,24 +131,27 @@ def _sides(shape, on_pre: bool, where: str):
 
 
 def compressed_update_op(weight, indices, indptr, weight_indices, spike, trace, w_min, w_max,
-                         *, shape, on_pre: bool, where, backend, full=True):
+                         *, shape, on_pre: bool, where, backend, full=True, clip="updated"):
     """Shared body: ``(indices, indptr)`` compress the spiking side of the ``shape`` matrix.
 
     That is the rows (presynaptic side) for an on-pre update and the columns
     for an on-post one; ``weight_indices`` (or None) maps its entries to the
     positions of ``weight``.  ``full=False`` skips the O(nnz) value scans of the
-    structure (for matrices validated at construction).
+    structure (for matrices validated at construction).  ``clip`` is one of
+    :data:`CLIP_MODES`.
     """
     mantissa, unit = _units.split(weight)
     out = compressed_update_mantissa(mantissa, unit, indices, indptr, weight_indices, spike,
                                      trace, w_min, w_max, shape=shape, on_pre=on_pre,
-                                     where=where, backend=backend, full=full)
+                                     where=where, backend=backend, full=full, clip=clip)
     return _units.attach(out, unit)
 
 
 def compressed_update_mantissa(weight, unit, indices, indptr, weight_indices, spike, trace,
-                               w_min, w_max, *, shape, on_pre: bool, where, backend, full=True):
+                               w_min, w_max, *, shape, on_pre: bool, where, backend, full=True,
+                               clip="updated"):
     """:func:`compressed_update_op` on the mantissa of the weights (``unit``: theirs)."""
+    clip = check_clip(clip, where=where)
     view_shape, spike_name, trace_name = _sides(shape, on_pre, where)
     indices = V.as_index_array(indices, name="indices", where=where)
     w = _weight_vector(weight, indices.shape[0], where=where)
@@ -147,8 +166,9 @@ def compressed_update_mantissa(weight, unit, indices, indptr, weight_indices, sp
     t = _trace(trace, view_shape[1], unit, w.dtype, name=trace_name, where=where)
     lo, hi = _bounds(w_min, w_max, unit, w.dtype, where=where)
     backend = resolve_backend(backend, w.dtype, op=where)
-    return compressed_update(w, indices, indptr, wi, s, t, lo, hi, shape=view_shape,
-                             indirect=weight_indices is not None, backend=backend)
+    out = compressed_update(w, indices, indptr, wi, s, t, lo, hi, shape=view_shape,
+                            indirect=weight_indices is not None, backend=backend)
+    return clip_values(out, lo, hi) if clip == "all" else out
 
 
 def column_index(indices, indptr, shape):
@@ -163,7 +183,7 @@ def column_index(indices, indptr, shape):
 
 
 def fixed_update_op(data, indices, spike, trace, w_min, w_max, *, shape, on_pre: bool, where,
-                    backend):
+                    backend, clip="updated"):
     """An update of fixed-number tables whose rows are the spiking side (``(N, n_conn)``)."""
     view_shape, spike_name, _ = _sides(shape, on_pre, where)
     indices = V.as_index_array(indices, name="indices", where=where, ndim=2)
@@ -181,11 +201,13 @@ def fixed_update_op(data, indices, spike, trace, w_min, w_max, *, shape, on_pre:
     indptr = jnp.arange(n_rows + 1, dtype=V.index_dtype_for(n_rows * n_conn)) * n_conn
     out = compressed_update_mantissa(mantissa, unit, indices.reshape(-1), indptr, None, spike,
                                      trace, w_min, w_max, shape=shape, on_pre=on_pre,
-                                     where=where, backend=backend)
+                                     where=where, backend=backend, clip=clip)
     return _units.attach(out.reshape(indices.shape), unit)
 
 
-def dense_update_op(weight, spike, trace, w_min, w_max, *, axis, where, backend):
+def dense_update_op(weight, spike, trace, w_min, w_max, *, axis, where, backend,
+                    clip="updated"):
+    clip = check_clip(clip, where=where)
     mantissa, unit = _units.split(weight)
     w = V.as_values(mantissa, name="weight", where=where)
     if w.ndim != 2:
@@ -197,7 +219,8 @@ def dense_update_op(weight, spike, trace, w_min, w_max, *, axis, where, backend)
     t = _trace(trace, w.shape[1 - axis], unit, w.dtype, name=trace_name, where=where)
     lo, hi = _bounds(w_min, w_max, unit, w.dtype, where=where)
     backend = resolve_backend(backend, w.dtype, op=where)
-    return _units.attach(dense_update(w, s, t, lo, hi, axis=axis, backend=backend), unit)
+    out = dense_update(w, s, t, lo, hi, axis=axis, backend=backend)
+    return _units.attach(clip_values(out, lo, hi) if clip == "all" else out, unit)
 
 
 def yw2y_op(y, w, indices, indptr, *, shape, transpose, backend, where, full=True):

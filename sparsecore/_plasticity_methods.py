@@ -97,7 +97,7 @@ class CompressedPlasticity:
         values, indices, indptr, view_shape, _ = self._plastic_view()
         return self._plastic_rebuild(values, column_index(indices, indptr, view_shape))
 
-    def _plastic_update(self, spike, trace, w_min, w_max, *, on_pre: bool, backend):
+    def _plastic_update(self, spike, trace, w_min, w_max, *, on_pre: bool, backend, clip):
         values, indices, indptr, view_shape, axis = self._plastic_view()
         mantissa, unit = _units.split(values)  # once: the trace and bounds convert to it
         name = f"{type(self).__name__}.update_on_{'pre' if on_pre else 'post'}"
@@ -110,15 +110,18 @@ class CompressedPlasticity:
             weight_indices = None
         out = compressed_update_mantissa(mantissa, unit, indices, indptr, weight_indices, spike,
                                          trace, w_min, w_max, shape=self.shape, on_pre=on_pre,
-                                         where=name, backend=backend, full=False)
+                                         where=name, backend=backend, full=False, clip=clip)
         return self._plastic_rebuild(_units.attach(out, unit), self._column_index)
 
-    def update_on_pre(self, pre_spike, post_trace, w_min=None, w_max=None, *, backend=None):
+    def update_on_pre(self, pre_spike, post_trace, w_min=None, w_max=None, *, backend=None,
+                      clip="updated"):
         """New matrix with ``W[i, j] += post_trace[j]`` for every spiking row ``i``.
 
         Only the updated entries are clipped to ``[w_min, w_max]`` (either may
-        be None).  Spikes are bool or any nonzero number; the trace and bounds
-        are converted to the weights' unit.  For a CSC matrix without a column
+        be None); ``clip="all"`` clips every weight after the update, as
+        brainevent does (one more pass over all weights).  Spikes are bool or
+        any nonzero number; the trace and bounds are converted to the weights'
+        unit.  For a CSC matrix without a column
         index the mirror is built inside the call (correct, O(nnz log nnz));
         use :meth:`with_column_index` in loops.  Donate the matrix to
         ``jax.jit`` to update the weights in place.
@@ -132,9 +135,10 @@ class CompressedPlasticity:
                [2. , 3. ]], dtype=float32)
         """
         return self._plastic_update(pre_spike, post_trace, w_min, w_max, on_pre=True,
-                                    backend=backend)
+                                    backend=backend, clip=clip)
 
-    def update_on_post(self, pre_trace, post_spike, w_min=None, w_max=None, *, backend=None):
+    def update_on_post(self, pre_trace, post_spike, w_min=None, w_max=None, *, backend=None,
+                       clip="updated"):
         """New matrix with ``W[i, j] += pre_trace[i]`` for every spiking column ``j``.
 
         Conventions as in :meth:`update_on_pre`.  For a CSR matrix the update
@@ -151,7 +155,7 @@ class CompressedPlasticity:
                [0. , 3. ]], dtype=float32)
         """
         return self._plastic_update(post_spike, pre_trace, w_min, w_max, on_pre=False,
-                                    backend=backend)
+                                    backend=backend, clip=clip)
 
     def _yw(self, y, w, *, by_row: bool, backend):
         values, indices, indptr, view_shape, axis = self._plastic_view()

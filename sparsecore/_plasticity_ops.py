@@ -1,4 +1,4 @@
-"""Spike-triggered weight updates (STDP building blocks) and ``csrmv_yw2y``.
+"""Spike-triggered weight updates (STDP building blocks) and the per-synapse ``*_yw2y``.
 
 Functions over raw buffers, in the argument order of the library this field
 uses today, so that existing models port by changing the import.  Each one
@@ -9,11 +9,15 @@ Conventions shared by every update function:
 
 * A spike is any nonzero entry (``True`` for bool arrays).
 * Only the entries of spiking neurons change; they get ``+ trace`` and are
-  then clipped to ``[w_min, w_max]``.  Entries of silent neurons are returned
-  as they are, even when they lie outside the bounds.  Either bound may be
-  None (no bound on that side).
+  then clipped to ``[w_min, w_max]``.  By default (``clip="updated"``) entries
+  of silent neurons are returned as they are, even when they lie outside the
+  bounds, so the cost stays proportional to the spikes; ``clip="all"`` clips
+  every weight after the update, as brainevent does (one more pass over all
+  weights).  Either bound may be None (no bound on that side).
 * Traces and bounds are converted to the weight's unit; incompatible units
-  raise ``ValueError``.  A plain-number trace needs plain-number weights.
+  raise :class:`sparsecore.UnitMismatchError` (a ``ValueError`` and a
+  ``brainunit.UnitMismatchError``).  A plain-number trace needs plain-number
+  weights.
 * Weights must hold one value per stored entry: a homogeneous (shared,
   scalar) weight cannot change per synapse and is rejected.
 * Run inside ``jax.jit(..., donate_argnums=...)`` with the weight donated, the
@@ -23,14 +27,16 @@ Conventions shared by every update function:
 from __future__ import annotations
 
 import jax.numpy as jnp
+import numpy as np
 
-from . import _validation as V
+from . import _units, _validation as V
 from ._plasticity import (column_index, compressed_update_op, dense_update_op, fixed_update_op,
                           yw2y_op)
 
 __all__ = ["update_csr_on_binary_pre", "update_csr_on_binary_post", "update_csc_on_binary_pre",
            "update_csc_on_binary_post", "update_dense_on_binary_pre",
-           "update_dense_on_binary_post", "csr_to_csc_index", "csrmv_yw2y",
+           "update_dense_on_binary_post", "csr_to_csc_index", "csrmv_yw2y", "cscmv_yw2y",
+           "fcnmv_yw2y",
            "update_fixed_post_conn_on_binary_pre", "update_fixed_pre_conn_on_binary_post"]
 
 
@@ -48,7 +54,7 @@ def _require_weight_indices(weight_indices, *, where, mirror, layout, call):
 
 
 def update_csr_on_binary_pre(weight, indices, indptr, pre_spike, post_trace, w_min=None,
-                             w_max=None, *, shape, backend=None):
+                             w_max=None, *, shape, backend=None, clip="updated"):
     """On-pre update of CSR weights: ``W[i, j] += post_trace[j]`` for spiking rows ``i``.
 
     Parameters
@@ -62,10 +68,14 @@ def update_csr_on_binary_pre(weight, indices, indptr, pre_spike, post_trace, w_m
     post_trace : array or Quantity, shape (shape[1],)
         Postsynaptic trace, converted to the weight's unit.
     w_min, w_max : scalar, Quantity or None
-        Bounds applied to the updated entries only.
+        Bounds (None: none on that side), applied as ``clip`` says.
     shape : tuple of int
         ``(n_pre, n_post)``.
     backend : {None, "numba", "jax"}
+    clip : {"updated", "all"}
+        ``"updated"``: bound only the entries the spikes changed (cost
+        proportional to spikes); ``"all"``: bound every weight after the
+        update, as brainevent does (one pass over all weights).
 
     Returns
     -------
@@ -84,11 +94,11 @@ def update_csr_on_binary_pre(weight, indices, indptr, pre_spike, post_trace, w_m
     """
     return compressed_update_op(weight, indices, indptr, None, pre_spike, post_trace, w_min,
                                 w_max, shape=shape, on_pre=True, where="update_csr_on_binary_pre",
-                                backend=backend)
+                                backend=backend, clip=clip)
 
 
 def update_csr_on_binary_post(weight, indices, indptr, weight_indices, pre_trace, post_spike,
-                              w_min=None, w_max=None, *, shape, backend=None):
+                              w_min=None, w_max=None, *, shape, backend=None, clip="updated"):
     """On-post update of CSR weights: ``W[i, j] += pre_trace[i]`` for spiking columns ``j``.
 
     The column-compressed structure ``(indices, indptr)`` (row indices, column
@@ -108,10 +118,14 @@ def update_csr_on_binary_post(weight, indices, indptr, weight_indices, pre_trace
     post_spike : array, shape (shape[1],)
         Postsynaptic spikes: bool, or any nonzero number.
     w_min, w_max : scalar, Quantity or None
-        Bounds applied to the updated entries only.
+        Bounds (None: none on that side), applied as ``clip`` says.
     shape : tuple of int
         ``(n_pre, n_post)``.
     backend : {None, "numba", "jax"}
+    clip : {"updated", "all"}
+        ``"updated"``: bound only the entries the spikes changed (cost
+        proportional to spikes); ``"all"``: bound every weight after the
+        update, as brainevent does (one pass over all weights).
 
     Returns
     -------
@@ -123,7 +137,7 @@ def update_csr_on_binary_post(weight, indices, indptr, weight_indices, pre_trace
     >>> import jax.numpy as jnp, sparsecore as sc
     >>> weight = jnp.array([0.5, 0.3, 0.8, 0.2])
     >>> indices, indptr = jnp.array([0, 1, 0, 1]), jnp.array([0, 2, 4])
-    >>> csc_indices, csc_indptr, weight_indices = sc.csr_to_csc_index(indices, indptr,
+    >>> csc_indptr, csc_indices, weight_indices = sc.csr_to_csc_index(indptr, indices,
     ...                                                                shape=(2, 2))
     >>> sc.update_csr_on_binary_post(weight, csc_indices, csc_indptr, weight_indices,
     ...                              jnp.array([0.1, -0.05]), jnp.array([True, False]),
@@ -132,14 +146,14 @@ def update_csr_on_binary_post(weight, indices, indptr, weight_indices, pre_trace
     """
     where = "update_csr_on_binary_post"
     _require_weight_indices(weight_indices, where=where, mirror="column", layout="CSR",
-                            call="csr_to_csc_index(csr_indices, csr_indptr, shape=shape)")
+                            call="csr_to_csc_index(csr_indptr, csr_indices, shape=shape)")
     return compressed_update_op(weight, indices, indptr, weight_indices, post_spike, pre_trace,
                                 w_min, w_max, shape=shape, on_pre=False, where=where,
-                                backend=backend)
+                                backend=backend, clip=clip)
 
 
 def update_csc_on_binary_post(weight, indices, indptr, pre_trace, post_spike, w_min=None,
-                              w_max=None, *, shape, backend=None):
+                              w_max=None, *, shape, backend=None, clip="updated"):
     """On-post update of CSC weights: ``W[i, j] += pre_trace[i]`` for spiking columns ``j``.
 
     Columns are postsynaptic, so the update walks the stored columns of the
@@ -151,7 +165,7 @@ def update_csc_on_binary_post(weight, indices, indptr, pre_trace, post_spike, w_
         CSC-ordered weights.
     indices, indptr : integer arrays
         Row indices ``(nnz,)`` and column pointers ``(shape[1] + 1,)``.
-    pre_trace, post_spike, w_min, w_max, backend
+    pre_trace, post_spike, w_min, w_max, backend, clip
         As in :func:`update_csr_on_binary_post`.
     shape : tuple of int
         ``(n_pre, n_post)``.
@@ -172,27 +186,27 @@ def update_csc_on_binary_post(weight, indices, indptr, pre_trace, post_spike, w_
     """
     return compressed_update_op(weight, indices, indptr, None, post_spike, pre_trace, w_min,
                                 w_max, shape=shape, on_pre=False, where="update_csc_on_binary_post",
-                                backend=backend)
+                                backend=backend, clip=clip)
 
 
-def update_csc_on_binary_pre(weight, indices, indptr, weight_indices, pre_spike, post_trace,
-                             w_min=None, w_max=None, *, shape, backend=None):
+def update_csc_on_binary_pre(weight, indices, indptr, pre_spike, post_trace, w_min=None,
+                             w_max=None, *, shape, backend=None, clip="updated"):
     """On-pre update of CSC weights: ``W[i, j] += post_trace[j]`` for spiking rows ``i``.
 
-    The mirror of :func:`update_csr_on_binary_post`: ``(indices, indptr)`` is
-    the row-compressed structure of the matrix (column indices, row pointers)
-    and ``weight_indices`` the CSC position of each of its entries, as
-    returned by ``csr_to_csc_index(csc_indices, csc_indptr, shape=(n_post,
-    n_pre))``.
+    Takes the CSC buffers themselves.  Rows are the side the buffers do not
+    compress, so the row-compressed mirror of the structure is built inside
+    the call (a sort, O(nnz log nnz); on concrete buffers it runs once, when
+    traced).  In a loop over traced buffers keep a matrix with its mirror
+    instead: ``sc.CSC(...).with_column_index().update_on_pre(...)`` costs
+    spikes x fan-out per call.
 
     Parameters
     ----------
     weight : array or Quantity, shape (nnz,)
         CSC-ordered weights.
-    indices, indptr, weight_indices : integer arrays
-        Column indices ``(nnz,)``, row pointers ``(shape[0] + 1,)``, map to CSC
-        positions ``(nnz,)``.
-    pre_spike, post_trace, w_min, w_max, backend
+    indices, indptr : integer arrays
+        Row indices ``(nnz,)`` and column pointers ``(shape[1] + 1,)``.
+    pre_spike, post_trace, w_min, w_max, backend, clip
         As in :func:`update_csr_on_binary_pre`.
     shape : tuple of int
         ``(n_pre, n_post)``.
@@ -206,59 +220,70 @@ def update_csc_on_binary_pre(weight, indices, indptr, weight_indices, pre_spike,
     --------
     >>> import jax.numpy as jnp, sparsecore as sc
     >>> w = jnp.array([1., 2., 3.])
-    >>> csc_indices, csc_indptr = jnp.array([0, 2, 1]), jnp.array([0, 2, 3])  # 3 x 2
-    >>> idx, ptr, wi = sc.csr_to_csc_index(csc_indices, csc_indptr, shape=(2, 3))
-    >>> sc.update_csc_on_binary_pre(w, idx, ptr, wi, jnp.array([True, False, True]),
+    >>> indices, indptr = jnp.array([0, 2, 1]), jnp.array([0, 2, 3])  # 3 x 2
+    >>> sc.update_csc_on_binary_pre(w, indices, indptr, jnp.array([True, False, True]),
     ...                             jnp.array([0.5, -1.0]), shape=(3, 2))
     Array([1.5, 2.5, 3. ], dtype=float32)
     """
     where = "update_csc_on_binary_pre"
-    _require_weight_indices(weight_indices, where=where, mirror="row", layout="CSC",
-                            call="csr_to_csc_index(csc_indices, csc_indptr, "
-                                 "shape=(shape[1], shape[0]))")
-    return compressed_update_op(weight, indices, indptr, weight_indices, pre_spike, post_trace,
-                                w_min, w_max, shape=shape, on_pre=True, where=where,
-                                backend=backend)
+    shape = V.check_shape(shape, where=where)
+    mirror = _checked_column_index(indices, indptr, shape[::-1], where=where)
+    return compressed_update_op(weight, *mirror, pre_spike, post_trace, w_min, w_max,
+                                shape=shape, on_pre=True, where=where, backend=backend,
+                                clip=clip, full=False)
 
 
-def csr_to_csc_index(indices, indptr, *, shape):
+def _checked_column_index(indices, indptr, shape, *, where):
+    """Checked ``(row_indices, col_indptr, weight_indices)`` of CSR buffers of ``shape``."""
+    indices = V.as_index_array(indices, name="indices", where=where)
+    dummy = jnp.zeros((1,), jnp.float32)
+    _, indices, indptr, shape = V.check_csr_arrays(dummy, indices, indptr, shape, where=where)
+    return column_index(indices, indptr, shape)
+
+
+def csr_to_csc_index(csr_indptr, csr_indices, *, shape, include_perm=True):
     """Column-compressed structure of a CSR matrix and the map back to CSR positions.
 
-    Works under ``jax.jit`` (``nnz`` is the static length of ``indices``); costs
-    a sort, O(nnz log nnz): build it once and reuse it.  Applied to the
+    Works under ``jax.jit`` (``nnz`` is the static length of the indices);
+    costs a sort, O(nnz log nnz): build it once and reuse it.  Applied to the
     buffers of a CSC matrix of shape ``(m, n)`` with ``shape=(n, m)`` it
     returns that matrix's row-compressed structure and the map to CSC
     positions.
 
     Parameters
     ----------
-    indices, indptr : integer arrays
-        Column indices and row pointers of a CSR matrix.
+    csr_indptr, csr_indices : integer arrays
+        Row pointers ``(m + 1,)`` and column indices ``(nnz,)`` of a CSR matrix.
     shape : tuple of int
         ``(m, n)`` of the CSR matrix.
+    include_perm : bool
+        Return the map to CSR positions (else None in its place).
 
     Returns
     -------
-    (row_indices, col_indptr, weight_indices)
-        Row index of each entry in column order ``(nnz,)``, column pointers
-        ``(n + 1,)`` and the CSR position of each entry ``(nnz,)``: entry ``k``
-        of column ``j`` (``col_indptr[j] <= k < col_indptr[j + 1]``) is stored at
-        ``weight[weight_indices[k]]``.
+    (csc_indptr, csc_indices, perm)
+        Column pointers ``(n + 1,)``, the row index of each entry in column
+        order ``(nnz,)`` and the CSR position of each entry ``(nnz,)``: entry
+        ``k`` of column ``j`` (``csc_indptr[j] <= k < csc_indptr[j + 1]``) is
+        stored at ``weight[perm[k]]``, so ``weight[perm]`` is the weights in
+        CSC order.  ``csc_indices``, ``csc_indptr`` and ``perm`` are the
+        ``indices``, ``indptr`` and ``weight_indices`` of
+        :func:`update_csr_on_binary_post`.
 
     Examples
     --------
     >>> import jax.numpy as jnp, sparsecore as sc
-    >>> rows, ptr, wi = sc.csr_to_csc_index(jnp.array([0, 2, 1, 2]), jnp.array([0, 2, 4]),
-    ...                                     shape=(2, 3))
-    >>> rows, ptr, wi
-    (Array([0, 1, 0, 1], dtype=int32), Array([0, 1, 2, 4], dtype=int32), Array([0, 2, 1, 3], dtype=int32))
+    >>> ptr, rows, perm = sc.csr_to_csc_index(jnp.array([0, 2, 4]), jnp.array([0, 2, 1, 2]),
+    ...                                       shape=(2, 3))
+    >>> ptr, rows, perm
+    (Array([0, 1, 2, 4], dtype=int32), Array([0, 1, 0, 1], dtype=int32), Array([0, 2, 1, 3], dtype=int32))
     """
     where = "csr_to_csc_index"
+    if not isinstance(include_perm, (bool, np.bool_)):
+        raise TypeError(f"{where}: include_perm must be True or False, got {include_perm!r}.")
     shape = V.check_shape(shape, where=where)
-    indices = V.as_index_array(indices, name="indices", where=where)
-    dummy = jnp.zeros((1,), jnp.float32)
-    _, indices, indptr, shape = V.check_csr_arrays(dummy, indices, indptr, shape, where=where)
-    return column_index(indices, indptr, shape)
+    rows, col_indptr, perm = _checked_column_index(csr_indices, csr_indptr, shape, where=where)
+    return col_indptr, rows, (perm if include_perm else None)
 
 
 # ---------------------------------------------------------------------------
@@ -266,7 +291,7 @@ def csr_to_csc_index(indices, indptr, *, shape):
 # ---------------------------------------------------------------------------
 
 def update_fixed_post_conn_on_binary_pre(data, indices, pre_spike, post_trace, w_min=None,
-                                         w_max=None, *, shape, backend=None):
+                                         w_max=None, *, shape, backend=None, clip="updated"):
     """On-pre update of FixedPostNumConn tables: ``W[i, indices[i, c]] += post_trace``.
 
     Parameters
@@ -275,7 +300,7 @@ def update_fixed_post_conn_on_binary_pre(data, indices, pre_spike, post_trace, w
         One weight per connection.
     indices : integer array, shape (n_pre, n_conn)
         Postsynaptic targets of every presynaptic neuron.
-    pre_spike, post_trace, w_min, w_max, backend
+    pre_spike, post_trace, w_min, w_max, backend, clip
         As in :func:`update_csr_on_binary_pre`.
     shape : tuple of int
         ``(n_pre, n_post)``.
@@ -296,17 +321,17 @@ def update_fixed_post_conn_on_binary_pre(data, indices, pre_spike, post_trace, w
     """
     return fixed_update_op(data, indices, pre_spike, post_trace, w_min, w_max, shape=shape,
                            on_pre=True, where="update_fixed_post_conn_on_binary_pre",
-                           backend=backend)
+                           backend=backend, clip=clip)
 
 
 def update_fixed_pre_conn_on_binary_post(data, indices, pre_trace, post_spike, w_min=None,
-                                         w_max=None, *, shape, backend=None):
+                                         w_max=None, *, shape, backend=None, clip="updated"):
     """On-post update of FixedPreNumConn tables: ``W[indices[j, c], j] += pre_trace``.
 
     The mirror of :func:`update_fixed_post_conn_on_binary_pre`: ``data`` and
     ``indices`` have one row per postsynaptic neuron, shape ``(n_post,
     n_conn)``, ``indices`` holding its presynaptic sources; ``pre_trace``,
-    ``post_spike``, the bounds and ``backend`` are as in
+    ``post_spike``, the bounds, ``backend`` and ``clip`` are as in
     :func:`update_csr_on_binary_post`.  ``shape`` is ``(n_pre, n_post)``; the
     result has the shape of ``data``.
 
@@ -322,7 +347,7 @@ def update_fixed_pre_conn_on_binary_post(data, indices, pre_trace, post_spike, w
     """
     return fixed_update_op(data, indices, post_spike, pre_trace, w_min, w_max, shape=shape,
                            on_pre=False, where="update_fixed_pre_conn_on_binary_post",
-                           backend=backend)
+                           backend=backend, clip=clip)
 
 
 # ---------------------------------------------------------------------------
@@ -330,7 +355,7 @@ def update_fixed_pre_conn_on_binary_post(data, indices, pre_trace, post_spike, w
 # ---------------------------------------------------------------------------
 
 def update_dense_on_binary_pre(weight, pre_spike, post_trace, w_min=None, w_max=None, *,
-                               backend=None):
+                               backend=None, clip="updated"):
     """On-pre update of dense weights: ``W[i, :] += post_trace`` for spiking ``i``.
 
     Parameters
@@ -340,8 +365,10 @@ def update_dense_on_binary_pre(weight, pre_spike, post_trace, w_min=None, w_max=
         bool, or any nonzero number.
     post_trace : array or Quantity, shape (n_post,)
     w_min, w_max : scalar, Quantity or None
-        Bounds applied to the updated rows only.
+        Bounds (None: none on that side).
     backend : {None, "numba", "jax"}
+    clip : {"updated", "all"}
+        Bound the updated rows only, or every weight (brainevent's behaviour).
 
     Returns
     -------
@@ -357,11 +384,11 @@ def update_dense_on_binary_pre(weight, pre_spike, post_trace, w_min=None, w_max=
            [1., 2., 2.]], dtype=float32)
     """
     return dense_update_op(weight, pre_spike, post_trace, w_min, w_max, axis=0,
-                         where="update_dense_on_binary_pre", backend=backend)
+                         where="update_dense_on_binary_pre", backend=backend, clip=clip)
 
 
 def update_dense_on_binary_post(weight, pre_trace, post_spike, w_min=None, w_max=None, *,
-                                backend=None):
+                                backend=None, clip="updated"):
     """On-post update of dense weights: ``W[:, j] += pre_trace`` for spiking ``j``.
 
     Parameters
@@ -371,8 +398,10 @@ def update_dense_on_binary_post(weight, pre_trace, post_spike, w_min=None, w_max
     post_spike : array, shape (n_post,)
         bool, or any nonzero number.
     w_min, w_max : scalar, Quantity or None
-        Bounds applied to the updated columns only.
+        Bounds (None: none on that side).
     backend : {None, "numba", "jax"}
+    clip : {"updated", "all"}
+        Bound the updated columns only, or every weight (brainevent's behaviour).
 
     Returns
     -------
@@ -388,7 +417,7 @@ def update_dense_on_binary_post(weight, pre_trace, post_spike, w_min=None, w_max
            [-0.5,  0. , -0.5]], dtype=float32)
     """
     return dense_update_op(weight, post_spike, pre_trace, w_min, w_max, axis=1,
-                         where="update_dense_on_binary_post", backend=backend)
+                         where="update_dense_on_binary_post", backend=backend, clip=clip)
 
 
 # ---------------------------------------------------------------------------
@@ -436,3 +465,103 @@ def csrmv_yw2y(y, w, indices, indptr, *, shape, transpose=False, backend=None):
                    where="csrmv_yw2y")
 
 
+
+
+def cscmv_yw2y(y, w, indices, indptr, *, shape, transpose=False, backend=None):
+    """Per-synapse product of a neuron vector and CSC weights: one value per entry.
+
+    The CSC form of :func:`csrmv_yw2y`: ``out[k] = w[k] * y[row(k)]`` with
+    ``row(k) = indices[k]``, or ``w[k] * y[col(k)]`` with ``transpose=True``.
+
+    Parameters
+    ----------
+    y : array or Quantity
+        Shape ``(shape[0],)``, or ``(shape[1],)`` with ``transpose=True``.
+    w : array or Quantity
+        One value per stored entry ``(nnz,)`` in CSC order (a scalar is
+        broadcast).
+    indices, indptr : integer arrays
+        Row indices ``(nnz,)`` and column pointers ``(shape[1] + 1,)``.
+    shape : tuple of int
+        ``(m, n)`` of the CSC matrix.
+    transpose : bool
+        Index ``y`` by column instead of row.
+    backend : {None, "numba", "jax"}
+
+    Returns
+    -------
+    array or Quantity
+        Shape ``(nnz,)``, unit ``unit(y) * unit(w)``.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp, sparsecore as sc
+    >>> w = jnp.array([0.5, 0.3, 0.7])
+    >>> indices, indptr = jnp.array([0, 2, 1]), jnp.array([0, 2, 3])   # 3 x 2
+    >>> sc.cscmv_yw2y(jnp.array([1., 2., 4.]), w, indices, indptr, shape=(3, 2))
+    Array([0.5, 1.2, 1.4], dtype=float32)
+    >>> sc.cscmv_yw2y(jnp.array([1., 10.]), w, indices, indptr, shape=(3, 2), transpose=True)
+    Array([0.5, 0.3, 7. ], dtype=float32)
+    """
+    where = "cscmv_yw2y"
+    shape = V.check_shape(shape, where=where)
+    # CSC buffers are the CSR buffers of the transpose: its rows are our columns
+    return yw2y_op(y, w, indices, indptr, shape=shape[::-1], transpose=not transpose,
+                   backend=backend, where=where)
+
+
+def fcnmv_yw2y(y, w, indices, *, shape, transpose=False, backend=None):
+    """Per-synapse product of a neuron vector and fixed-number weights.
+
+    For the FixedPostNumConn layout (``indices`` of shape ``(shape[0],
+    n_conn)`` holding column indices): ``out[i, c] = w[i, c] * y[i]``, or
+    ``w[i, c] * y[indices[i, c]]`` with ``transpose=True``.
+
+    Parameters
+    ----------
+    y : array or Quantity
+        Shape ``(shape[0],)``, or ``(shape[1],)`` with ``transpose=True``.
+    w : array or Quantity
+        Shape ``(shape[0], n_conn)`` (a scalar is broadcast).
+    indices : integer array, shape (shape[0], n_conn)
+    shape : tuple of int
+        ``(m, n)`` of the matrix.
+    transpose : bool
+        Index ``y`` by column instead of row.
+    backend : {None, "numba", "jax"}
+
+    Returns
+    -------
+    array or Quantity
+        Shape ``(shape[0], n_conn)``, unit ``unit(y) * unit(w)``.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp, sparsecore as sc
+    >>> w, indices = jnp.array([[1., 2.], [3., 4.]]), jnp.array([[0, 2], [1, 2]])
+    >>> sc.fcnmv_yw2y(jnp.array([1., 10.]), w, indices, shape=(2, 3))
+    Array([[ 1.,  2.],
+           [30., 40.]], dtype=float32)
+    >>> sc.fcnmv_yw2y(jnp.array([1., 10., 100.]), w, indices, shape=(2, 3), transpose=True)
+    Array([[  1., 200.],
+           [ 30., 400.]], dtype=float32)
+    """
+    where = "fcnmv_yw2y"
+    shape = V.check_shape(shape, where=where)
+    indices = V.as_index_array(indices, name="indices", where=where, ndim=2)
+    n_rows, n_conn = indices.shape
+    if n_rows != shape[0]:
+        raise ValueError(f"{where}: indices must have one row per matrix row ({shape[0]}), got "
+                         f"shape {tuple(indices.shape)}.")
+    mantissa, unit = _units.split(w)
+    mantissa = V.as_values(mantissa, name="w", where=where)
+    if mantissa.ndim == 2:
+        if tuple(mantissa.shape) != tuple(indices.shape):
+            raise ValueError(f"{where}: w must have the shape of indices "
+                             f"{tuple(indices.shape)} (or be a scalar), got "
+                             f"{tuple(mantissa.shape)}.")
+        mantissa = mantissa.reshape(-1)
+    indptr = jnp.arange(n_rows + 1, dtype=indices.dtype) * n_conn
+    out = yw2y_op(y, _units.attach(mantissa, unit), indices.reshape(-1), indptr, shape=shape,
+                  transpose=transpose, backend=backend, where=where)
+    return out.reshape(indices.shape)

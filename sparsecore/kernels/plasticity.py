@@ -35,11 +35,20 @@ from ._primitive import declare, reference_batcher
 from .csr import csr_product, csr_row_indices
 
 __all__ = ["compressed_update_p", "dense_update_p", "yw2y_p", "compressed_update",
-           "dense_update", "yw2y"]
+           "dense_update", "yw2y", "clip"]
 
 
 def _clip(v, lo, hi):
     return jnp.minimum(jnp.maximum(v, lo[0]), hi[0])
+
+
+def clip(values, lo, hi):
+    """``values`` clipped to ``[lo[0], hi[0]]`` by the rule of the update kernels.
+
+    Used for whole-array clipping after an update, so that it bounds values
+    exactly as the updates bound the entries they touch.
+    """
+    return _clip(values, lo, hi)
 
 
 def _update_jvp(prim, reference, n_static):
