@@ -86,7 +86,7 @@ import numpy as np
 from numpy.typing import DTypeLike
 
 from . import _elementwise as E, _units, _validation as V
-from ._typing import ArrayLike, Result
+from ._typing import ArrayLike, Backend, Result
 from .kernels._primitive import resolve_backend
 
 __all__ = ["SparseMatrix"]
@@ -155,14 +155,14 @@ class SparseMatrix(u.sparse.SparseMatrix, metaclass=abc.ABCMeta):
         jax.tree_util.register_pytree_node_class(cls)
 
     # -- pytree and orientation ------------------------------------------------
-    def tree_flatten(self):
+    def tree_flatten(self) -> tuple[tuple, tuple]:
         children = tuple(getattr(self, name) for name in self._leaf_names)
         extra = tuple(v for v in (getattr(self, name) for name in self._optional_leaves)
                       if v is not None)
         return children + extra, (self.shape,)
 
     @classmethod
-    def tree_unflatten(cls, aux, children):
+    def tree_unflatten(cls, aux: tuple, children: tuple) -> Self:
         obj = object.__new__(cls)  # leaves may be tracers, float0 or placeholders
         obj.shape, = aux
         for name, child in zip(cls._leaf_names + cls._optional_leaves, children):
@@ -243,7 +243,8 @@ class SparseMatrix(u.sparse.SparseMatrix, metaclass=abc.ABCMeta):
                         f"dense rows.")
 
     # -- products -----------------------------------------------------------
-    def dot(self, other, *, event=None, backend=None):
+    def dot(self, other: ArrayLike, *, event: bool | None = None,
+            backend: Backend = None) -> Result:
         """``self @ other``, with the operand's meaning and the backend chosen explicitly.
 
         Parameters
@@ -273,7 +274,8 @@ class SparseMatrix(u.sparse.SparseMatrix, metaclass=abc.ABCMeta):
         """
         return self._explicit_matmul(other, reflected=False, backend=backend, event=event)
 
-    def rdot(self, other, *, event=None, backend=None):
+    def rdot(self, other: ArrayLike, *, event: bool | None = None,
+             backend: Backend = None) -> Result:
         """``other @ self``; ``event`` and ``backend`` as in :meth:`dot`.
 
         With ``event=True`` and a spike vector ``s``, ``W.rdot(s, event=True)``

@@ -26,10 +26,14 @@ Conventions shared by every update function:
 """
 from __future__ import annotations
 
+from typing import Literal
+
+import jax
 import jax.numpy as jnp
 import numpy as np
 
 from . import _units, _validation as V
+from ._typing import ArrayLike, Backend, Result, Shape
 from ._plasticity import (column_index, compressed_update_op, dense_update_op, fixed_update_op,
                           yw2y_op)
 
@@ -53,8 +57,11 @@ def _require_weight_indices(weight_indices, *, where, mirror, layout, call):
                         f"returned by {call}.")
 
 
-def update_csr_on_binary_pre(weight, indices, indptr, pre_spike, post_trace, w_min=None,
-                             w_max=None, *, shape, backend=None, clip="updated"):
+def update_csr_on_binary_pre(weight: ArrayLike, indices: ArrayLike, indptr: ArrayLike,
+                             pre_spike: ArrayLike, post_trace: ArrayLike,
+                             w_min: ArrayLike | None = None, w_max: ArrayLike | None = None, *,
+                             shape: Shape, backend: Backend = None,
+                             clip: Literal["updated", "all"] = "updated") -> Result:
     """On-pre update of CSR weights: ``W[i, j] += post_trace[j]`` for spiking rows ``i``.
 
     Parameters
@@ -97,8 +104,12 @@ def update_csr_on_binary_pre(weight, indices, indptr, pre_spike, post_trace, w_m
                                 backend=backend, clip=clip)
 
 
-def update_csr_on_binary_post(weight, indices, indptr, weight_indices, pre_trace, post_spike,
-                              w_min=None, w_max=None, *, shape, backend=None, clip="updated"):
+def update_csr_on_binary_post(weight: ArrayLike, indices: ArrayLike, indptr: ArrayLike,
+                              weight_indices: ArrayLike, pre_trace: ArrayLike,
+                              post_spike: ArrayLike, w_min: ArrayLike | None = None,
+                              w_max: ArrayLike | None = None, *, shape: Shape,
+                              backend: Backend = None,
+                              clip: Literal["updated", "all"] = "updated") -> Result:
     """On-post update of CSR weights: ``W[i, j] += pre_trace[i]`` for spiking columns ``j``.
 
     The column-compressed structure ``(indices, indptr)`` (row indices, column
@@ -152,8 +163,11 @@ def update_csr_on_binary_post(weight, indices, indptr, weight_indices, pre_trace
                                 backend=backend, clip=clip)
 
 
-def update_csc_on_binary_post(weight, indices, indptr, pre_trace, post_spike, w_min=None,
-                              w_max=None, *, shape, backend=None, clip="updated"):
+def update_csc_on_binary_post(weight: ArrayLike, indices: ArrayLike, indptr: ArrayLike,
+                              pre_trace: ArrayLike, post_spike: ArrayLike,
+                              w_min: ArrayLike | None = None, w_max: ArrayLike | None = None, *,
+                              shape: Shape, backend: Backend = None,
+                              clip: Literal["updated", "all"] = "updated") -> Result:
     """On-post update of CSC weights: ``W[i, j] += pre_trace[i]`` for spiking columns ``j``.
 
     Columns are postsynaptic, so the update walks the stored columns of the
@@ -189,8 +203,11 @@ def update_csc_on_binary_post(weight, indices, indptr, pre_trace, post_spike, w_
                                 backend=backend, clip=clip)
 
 
-def update_csc_on_binary_pre(weight, indices, indptr, pre_spike, post_trace, w_min=None,
-                             w_max=None, *, shape, backend=None, clip="updated"):
+def update_csc_on_binary_pre(weight: ArrayLike, indices: ArrayLike, indptr: ArrayLike,
+                             pre_spike: ArrayLike, post_trace: ArrayLike,
+                             w_min: ArrayLike | None = None, w_max: ArrayLike | None = None, *,
+                             shape: Shape, backend: Backend = None,
+                             clip: Literal["updated", "all"] = "updated") -> Result:
     """On-pre update of CSC weights: ``W[i, j] += post_trace[j]`` for spiking rows ``i``.
 
     Takes the CSC buffers themselves.  Rows are the side the buffers do not
@@ -241,7 +258,8 @@ def _checked_column_index(indices, indptr, shape, *, where):
     return column_index(indices, indptr, shape)
 
 
-def csr_to_csc_index(csr_indptr, csr_indices, *, shape, include_perm=True):
+def csr_to_csc_index(csr_indptr: ArrayLike, csr_indices: ArrayLike, *, shape: Shape,
+                     include_perm: bool = True) -> tuple[jax.Array, ...]:
     """Column-compressed structure of a CSR matrix and the map back to CSR positions.
 
     Works under ``jax.jit`` (``nnz`` is the static length of the indices);
@@ -290,8 +308,11 @@ def csr_to_csc_index(csr_indptr, csr_indices, *, shape, include_perm=True):
 # fixed number of connections per neuron
 # ---------------------------------------------------------------------------
 
-def update_fixed_post_conn_on_binary_pre(data, indices, pre_spike, post_trace, w_min=None,
-                                         w_max=None, *, shape, backend=None, clip="updated"):
+def update_fixed_post_conn_on_binary_pre(data: ArrayLike, indices: ArrayLike, pre_spike: ArrayLike,
+                                         post_trace: ArrayLike, w_min: ArrayLike | None = None,
+                                         w_max: ArrayLike | None = None, *, shape: Shape,
+                                         backend: Backend = None,
+                                         clip: Literal["updated", "all"] = "updated") -> Result:
     """On-pre update of FixedPostNumConn tables: ``W[i, indices[i, c]] += post_trace``.
 
     Parameters
@@ -324,8 +345,11 @@ def update_fixed_post_conn_on_binary_pre(data, indices, pre_spike, post_trace, w
                            backend=backend, clip=clip)
 
 
-def update_fixed_pre_conn_on_binary_post(data, indices, pre_trace, post_spike, w_min=None,
-                                         w_max=None, *, shape, backend=None, clip="updated"):
+def update_fixed_pre_conn_on_binary_post(data: ArrayLike, indices: ArrayLike, pre_trace: ArrayLike,
+                                         post_spike: ArrayLike, w_min: ArrayLike | None = None,
+                                         w_max: ArrayLike | None = None, *, shape: Shape,
+                                         backend: Backend = None,
+                                         clip: Literal["updated", "all"] = "updated") -> Result:
     """On-post update of FixedPreNumConn tables: ``W[indices[j, c], j] += pre_trace``.
 
     The mirror of :func:`update_fixed_post_conn_on_binary_pre`: ``data`` and
@@ -354,8 +378,10 @@ def update_fixed_pre_conn_on_binary_post(data, indices, pre_trace, post_spike, w
 # dense
 # ---------------------------------------------------------------------------
 
-def update_dense_on_binary_pre(weight, pre_spike, post_trace, w_min=None, w_max=None, *,
-                               backend=None, clip="updated"):
+def update_dense_on_binary_pre(weight: ArrayLike, pre_spike: ArrayLike, post_trace: ArrayLike,
+                               w_min: ArrayLike | None = None, w_max: ArrayLike | None = None, *,
+                               backend: Backend = None,
+                               clip: Literal["updated", "all"] = "updated") -> Result:
     """On-pre update of dense weights: ``W[i, :] += post_trace`` for spiking ``i``.
 
     Parameters
@@ -387,8 +413,10 @@ def update_dense_on_binary_pre(weight, pre_spike, post_trace, w_min=None, w_max=
                          where="update_dense_on_binary_pre", backend=backend, clip=clip)
 
 
-def update_dense_on_binary_post(weight, pre_trace, post_spike, w_min=None, w_max=None, *,
-                                backend=None, clip="updated"):
+def update_dense_on_binary_post(weight: ArrayLike, pre_trace: ArrayLike, post_spike: ArrayLike,
+                                w_min: ArrayLike | None = None, w_max: ArrayLike | None = None, *,
+                                backend: Backend = None,
+                                clip: Literal["updated", "all"] = "updated") -> Result:
     """On-post update of dense weights: ``W[:, j] += pre_trace`` for spiking ``j``.
 
     Parameters
@@ -424,7 +452,8 @@ def update_dense_on_binary_post(weight, pre_trace, post_spike, w_min=None, w_max
 # csrmv_yw2y
 # ---------------------------------------------------------------------------
 
-def csrmv_yw2y(y, w, indices, indptr, *, shape, transpose=False, backend=None):
+def csrmv_yw2y(y: ArrayLike, w: ArrayLike, indices: ArrayLike, indptr: ArrayLike, *, shape: Shape,
+               transpose: bool = False, backend: Backend = None) -> Result:
     """Per-synapse product of a neuron vector and CSR weights: one value per entry.
 
     ``out[k] = w[k] * y[row(k)]``, or ``w[k] * y[indices[k]]`` with
@@ -467,7 +496,8 @@ def csrmv_yw2y(y, w, indices, indptr, *, shape, transpose=False, backend=None):
 
 
 
-def cscmv_yw2y(y, w, indices, indptr, *, shape, transpose=False, backend=None):
+def cscmv_yw2y(y: ArrayLike, w: ArrayLike, indices: ArrayLike, indptr: ArrayLike, *, shape: Shape,
+               transpose: bool = False, backend: Backend = None) -> Result:
     """Per-synapse product of a neuron vector and CSC weights: one value per entry.
 
     The CSC form of :func:`csrmv_yw2y`: ``out[k] = w[k] * y[row(k)]`` with
@@ -510,7 +540,8 @@ def cscmv_yw2y(y, w, indices, indptr, *, shape, transpose=False, backend=None):
                    backend=backend, where=where)
 
 
-def fcnmv_yw2y(y, w, indices, *, shape, transpose=False, backend=None):
+def fcnmv_yw2y(y: ArrayLike, w: ArrayLike, indices: ArrayLike, *, shape: Shape,
+               transpose: bool = False, backend: Backend = None) -> Result:
     """Per-synapse product of a neuron vector and fixed-number weights.
 
     For the FixedPostNumConn layout (``indices`` of shape ``(shape[0],
