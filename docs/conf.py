@@ -41,6 +41,8 @@ autodoc_default_options = {"members": True, "inherited-members": True,
                            "show-inheritance": True}
 autodoc_member_order = "bysource"
 autodoc_typehints = "signature"
+# the aliases of sparsecore._typing, shown by name (explained on the API index page)
+autodoc_type_aliases = {name: name for name in ("ArrayLike", "Result", "Shape", "Backend")}
 toc_object_entries_show_parents = "hide"   # "On this page" lists apply(), not CSR.apply()
 numpydoc_show_class_members = False   # autodoc lists the members, with their docs
 numpydoc_class_members_toctree = False
@@ -55,6 +57,11 @@ nitpick_ignore_regex = [
     ("py:func", r"brainunit\..*"),
     ("py:func", r"classify"),
     ("py:class", r"brainunit\..*"),
+    # type hints: the aliases (explained on the API index page) and classes of
+    # libraries whose inventories the build does not download
+    # (Sphinx >= 8.2 also reports each alias as an unresolved TypeAliasForwardRef)
+    ("py:class", r"ArrayLike|Result|Shape|Backend|TypeAliasForwardRef|Self|DTypeLike|Callable"),
+    ("py:class", r"(jax|numpy|np|scipy|sp|saiunit|collections\.abc|typing)\..*"),
 ]
 
 # -- HTML -------------------------------------------------------------------

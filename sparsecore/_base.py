@@ -65,39 +65,47 @@ They get the linear operations only: ``-W``, ``+W``, ``W * s``, ``s * W``,
 ``W / s`` for scalars (every leaf is scaled, so the matrix scales exactly),
 ``W1 + W2``, ``W1 - W2`` on the same structure (leaves add), ``astype``,
 ``copy`` and ``sum`` (through ``todense()`` unless the class overrides it).
-Everything else (``abs``, ``**``, a dense or per-entry operand, ``apply``,
-``with_data``) raises a TypeError that points to ``.tocsr()`` / ``.todense()``.
+They override ``with_data`` (new weight parameters).  Everything else
+(``abs``, ``**``, a dense or per-entry operand, ``apply``) raises a TypeError
+that points to ``.tocsr()`` / ``.todense()``.
 
 Operations whose honest result is dense (``W + x``, comparisons,
 ``np.asarray(W)``, ``s / W``) raise TypeError naming ``.todense()``.
 """
 from __future__ import annotations
 
+import abc
+import operator
+from collections.abc import Callable
+from typing import Self
+
 import brainunit as u
 import jax
 import jax.numpy as jnp
 import numpy as np
+from numpy.typing import DTypeLike
 
-import abc
-import operator
-
-from . import _elementwise as E, _units
+from . import _elementwise as E, _units, _validation as V
+from ._typing import ArrayLike, Backend, Result
 from .kernels._primitive import resolve_backend
 
 __all__ = ["SparseMatrix"]
 
 
-def _dense_operand(other):
+_OPERAND = "a bool (spikes), integer or float array"
+
+
+def _dense_operand(other, where):
     """The operand as (mantissa array, unit), or None if ``@`` should not handle it."""
     if isinstance(other, SparseMatrix) or isinstance(other, u.sparse.SparseMatrix):
         return None
     if isinstance(other, u.Quantity):
-        return jnp.asarray(other.mantissa), other.unit
+        return V.as_array(other.mantissa, name="the operand", where=where,
+                          expected=_OPERAND), other.unit
+    if isinstance(other, np.ndarray) and other.dtype == object:
+        return None
     if isinstance(other, (jax.Array, np.ndarray, list, tuple)):
-        x = jnp.asarray(other)
-        if x.dtype == object:
-            return None
-        return x, None
+        return V.as_array(other, name="the operand", where=where, expected=_OPERAND), None
     return None
 
 
@@ -147,14 +155,14 @@ class SparseMatrix(u.sparse.SparseMatrix, metaclass=abc.ABCMeta):
         jax.tree_util.register_pytree_node_class(cls)
 
     # -- pytree and orientation ------------------------------------------------
-    def tree_flatten(self):
+    def tree_flatten(self) -> tuple[tuple, tuple]:
         children = tuple(getattr(self, name) for name in self._leaf_names)
         extra = tuple(v for v in (getattr(self, name) for name in self._optional_leaves)
                       if v is not None)
         return children + extra, (self.shape,)
 
     @classmethod
-    def tree_unflatten(cls, aux, children):
+    def tree_unflatten(cls, aux: tuple, children: tuple) -> Self:
         obj = object.__new__(cls)  # leaves may be tracers, float0 or placeholders
         obj.shape, = aux
         for name, child in zip(cls._leaf_names + cls._optional_leaves, children):
@@ -180,7 +188,7 @@ class SparseMatrix(u.sparse.SparseMatrix, metaclass=abc.ABCMeta):
                              f"{tuple(mantissa.shape)}.")
         return (mantissa if cls._axis == 0 else mantissa.T), mantissa, unit
 
-    def transpose(self, axes=None):
+    def transpose(self, axes: tuple[int, int] | None = None) -> SparseMatrix:
         """The transpose: the twin class over the same leaves (no copy)."""
         if axes is not None and tuple(axes) != (1, 0):
             raise ValueError(f"a 2-D matrix transposes with axes=(1, 0) only, got {axes!r}.")
@@ -192,7 +200,7 @@ class SparseMatrix(u.sparse.SparseMatrix, metaclass=abc.ABCMeta):
         """Number of stored (or generated) entries."""
 
     @abc.abstractmethod
-    def todense(self):
+    def todense(self) -> Result:
         """Dense ``jax.Array`` (a Quantity when the values carry units)."""
 
     # -- metadata -----------------------------------------------------------
@@ -200,15 +208,15 @@ class SparseMatrix(u.sparse.SparseMatrix, metaclass=abc.ABCMeta):
         return self.data if self._entries_stored else self._value_leaves()[0]
 
     @property
-    def dtype(self):
+    def dtype(self) -> np.dtype:
         return jnp.dtype(jnp.result_type(_units.split(self._first_values())[0]))
 
     @property
-    def nse(self):
+    def nse(self) -> int:
         return self.nnz
 
     @property
-    def unit(self):
+    def unit(self) -> u.Unit | None:
         """The unit of the stored values (None when they are plain numbers)."""
         return _units.split(self._first_values())[1]
 
@@ -264,16 +272,62 @@ class SparseMatrix(u.sparse.SparseMatrix, metaclass=abc.ABCMeta):
         return shard(self, sharding)
 
     # -- products -----------------------------------------------------------
-    def dot(self, other, *, backend=None):
-        """``self @ other`` with an explicit backend (None, "numba" or "jax")."""
-        return self._explicit_matmul(other, reflected=False, backend=backend)
+    def dot(self, other: ArrayLike, *, event: bool | None = None,
+            backend: Backend = None) -> Result:
+        """``self @ other``, with the operand's meaning and the backend chosen explicitly.
 
-    def rdot(self, other, *, backend=None):
-        """``other @ self`` with an explicit backend (None, "numba" or "jax")."""
-        return self._explicit_matmul(other, reflected=True, backend=backend)
+        Parameters
+        ----------
+        other : array or Quantity
+            A dense vector or matrix (one column per right-hand side).
+        event : bool or None
+            ``None``: as ``@`` (a bool operand is events, any other a float
+            product).  ``True``: the operand is events, entries ``> 0`` active,
+            each adding its stored weight without a multiply (cost proportional
+            to the active inputs where the direction allows); a float operand
+            keeps its gradient, which is that of the float product (the
+            straight-through rule of surrogate-gradient training).  ``False``:
+            a float product, bool cast to numbers.
+        backend : {None, "numba", "jax"}
+            ``None`` picks numba on CPU, the pure-JAX reference elsewhere.
 
-    def _explicit_matmul(self, other, *, reflected, backend):
-        result = self._matmul(other, reflected=reflected, backend=backend)
+        Examples
+        --------
+        >>> import jax, jax.numpy as jnp, sparsecore as sc
+        >>> W = sc.CSR.fromdense(jnp.array([[1., 2.], [0., 3.]]))
+        >>> s = jnp.array([1., 0.])                  # float spikes from a surrogate
+        >>> W.dot(s, event=True)
+        Array([1., 0.], dtype=float32)
+        >>> jax.grad(lambda s: W.dot(s, event=True).sum())(s)   # that of W @ s
+        Array([1., 5.], dtype=float32)
+        """
+        return self._explicit_matmul(other, reflected=False, backend=backend, event=event)
+
+    def rdot(self, other: ArrayLike, *, event: bool | None = None,
+             backend: Backend = None) -> Result:
+        """``other @ self``; ``event`` and ``backend`` as in :meth:`dot`.
+
+        With ``event=True`` and a spike vector ``s``, ``W.rdot(s, event=True)``
+        visits the rows of active inputs only (for row-stored matrices).
+
+        Examples
+        --------
+        >>> import jax, jax.numpy as jnp, sparsecore as sc
+        >>> W = sc.CSR.fromdense(jnp.array([[1., 2.], [0., 3.]]))
+        >>> s = jnp.array([1., 0.])
+        >>> W.rdot(s, event=True)
+        Array([1., 2.], dtype=float32)
+        >>> jax.grad(lambda s: W.rdot(s, event=True).sum())(s)   # that of s @ W
+        Array([3., 3.], dtype=float32)
+        """
+        return self._explicit_matmul(other, reflected=True, backend=backend, event=event)
+
+    def _explicit_matmul(self, other, *, reflected, backend, event=None):
+        if event is not None and not isinstance(event, (bool, np.bool_)):
+            raise TypeError(f"{type(self).__name__}.{'rdot' if reflected else 'dot'}: event "
+                            f"must be True, False or None, got {event!r}.")
+        result = self._matmul(other, reflected=reflected, backend=backend,
+                              event=None if event is None else bool(event))
         if result is NotImplemented:
             left, right = type(self).__name__, type(other).__name__
             if reflected:
@@ -282,10 +336,10 @@ class SparseMatrix(u.sparse.SparseMatrix, metaclass=abc.ABCMeta):
                             f"bool spikes.")
         return result
 
-    def __matmul__(self, other):
+    def __matmul__(self, other: ArrayLike) -> Result:
         return self._matmul(other, reflected=False, backend=None)
 
-    def __rmatmul__(self, other):
+    def __rmatmul__(self, other: ArrayLike) -> Result:
         return self._matmul(other, reflected=True, backend=None)
 
     def _matmul(self, other, *, reflected: bool, backend, event=None, where=None):
@@ -293,16 +347,17 @@ class SparseMatrix(u.sparse.SparseMatrix, metaclass=abc.ABCMeta):
 
         Classifies the operand, splits units once, promotes dtypes, resolves
         the backend and re-attaches ``unit(data) * unit(operand)`` (events:
-        ``unit(data)``).  ``event=None`` reads events off a bool dtype; the
-        functional API forces ``True`` (entries > 0 are events) or ``False``
-        (a bool operand is cast to the values' dtype).  ``where`` names the
-        caller in error messages.
+        ``unit(data)``).  ``event=None`` reads events off a bool dtype;
+        ``True`` makes entries > 0 events (a float operand stays float, so it
+        keeps the straight-through gradient of the primitive's rules) and
+        ``False`` casts a bool operand to the values' dtype.  ``where`` names
+        the caller in error messages.
         """
-        operand = _dense_operand(other)
+        where = where or f"{type(self).__name__} @"
+        operand = _dense_operand(other, where)
         if operand is None:
             return NotImplemented
         x, x_unit = operand
-        where = where or f"{type(self).__name__} @"
         if x.ndim not in (1, 2):
             raise ValueError(f"{where}: the dense operand must be 1-D or 2-D, got shape "
                              f"{tuple(x.shape)}.")
@@ -322,7 +377,8 @@ class SparseMatrix(u.sparse.SparseMatrix, metaclass=abc.ABCMeta):
         if event is None:
             event = x.dtype == np.bool_
         if event:
-            x = x if x.dtype == np.bool_ else x > 0
+            if not jnp.issubdtype(x.dtype, jnp.floating):
+                x = x if x.dtype == np.bool_ else x > 0  # integers carry no tangent
         else:
             dtype = jnp.result_type(data.dtype, x.dtype)
             if not jnp.issubdtype(dtype, jnp.floating):
@@ -370,7 +426,7 @@ class SparseMatrix(u.sparse.SparseMatrix, metaclass=abc.ABCMeta):
     def _map_leaves(self, fn):
         return self._with_value_leaves(tuple(fn(leaf) for leaf in self._value_leaves()))
 
-    def with_data(self, data):
+    def with_data(self, data: ArrayLike) -> Self:
         """Same structure, new stored values (per-entry or one homogeneous value).
 
         Examples
@@ -390,7 +446,7 @@ class SparseMatrix(u.sparse.SparseMatrix, metaclass=abc.ABCMeta):
             mantissa = mantissa.reshape(1)
         return self._with_values(_units.attach_exact(mantissa, unit))
 
-    def apply(self, fn):
+    def apply(self, fn: Callable[[Result], Result]) -> Self:
         """Map the stored values with ``fn`` (structure kept; zeros are not visited).
 
         Examples
@@ -405,7 +461,8 @@ class SparseMatrix(u.sparse.SparseMatrix, metaclass=abc.ABCMeta):
             raise self._generated_error(f"{type(self).__name__}.apply")
         return self._new_values(fn(self.data), op="apply")
 
-    def apply2(self, other, fn, *, reverse: bool = False):
+    def apply2(self, other: ArrayLike | SparseMatrix, fn: Callable[[Result, Result], Result], *,
+               reverse: bool = False) -> Self:
         """Combine the stored values with ``other``: ``fn(values, other_values)``.
 
         ``other`` is a scalar / Quantity / Unit, a dense array broadcasting to
@@ -433,7 +490,7 @@ class SparseMatrix(u.sparse.SparseMatrix, metaclass=abc.ABCMeta):
         E.check_values(self, values, op=op)
         return self._with_values(values)
 
-    def astype(self, dtype):
+    def astype(self, dtype: DTypeLike) -> Self:
         """The same matrix with values cast to the floating dtype ``dtype``.
 
         Examples
@@ -449,11 +506,11 @@ class SparseMatrix(u.sparse.SparseMatrix, metaclass=abc.ABCMeta):
                             f"float64.")
         return self._map_leaves(lambda leaf: leaf.astype(dtype))
 
-    def copy(self):
+    def copy(self) -> Self:
         """A copy with new buffers (matrices never mutate, so this is rarely needed)."""
         return jax.tree_util.tree_map(jnp.copy, self)
 
-    def sum(self, axis=None):
+    def sum(self, axis: int | None = None) -> Result:
         """Sum of all entries (``axis=None``), of each column (0) or each row (1).
 
         Units are kept.  Equals ``self.todense().sum(axis)``.

@@ -23,7 +23,7 @@ def _arrays(matrix, op: str):
     data = np.asarray(data)
     indices = np.asarray(matrix.indices)
     indptr = np.asarray(matrix.indptr)
-    rows = np.repeat(np.arange(indptr.shape[0] - 1, dtype=indices.dtype), np.diff(indptr))
+    rows = np.repeat(np.arange(indptr.shape[0] - 1), np.diff(indptr))
     return data, unit, indices, indptr, rows
 
 

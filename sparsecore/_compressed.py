@@ -7,6 +7,8 @@ class over the same buffers.
 """
 from __future__ import annotations
 
+from typing import Self
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -15,6 +17,7 @@ import scipy.sparse as sp
 from . import _canonical, _units, _validation as V
 from ._base import SparseMatrix
 from ._plasticity_methods import CompressedPlasticity
+from ._typing import ArrayLike, Result, Shape
 from .kernels.csr import csr_product, csr_row_indices
 
 __all__ = ["CSR", "CSC"]
@@ -26,9 +29,10 @@ def _recompress(data, indices, indptr, csr_shape):
     n_cols = csr_shape[1]
     rows = csr_row_indices(indptr, nnz)
     order = jnp.lexsort((rows, indices))  # stable: by column, then row
-    new_indices = rows[order].astype(indices.dtype)
+    new_indices = rows[order].astype(V.index_dtype_for(csr_shape[0]))
     new_data = data if data.shape[0] != nnz else data[order]
-    new_indptr = jnp.searchsorted(indices[order], jnp.arange(n_cols + 1, dtype=indices.dtype),
+    new_indptr = jnp.searchsorted(indices[order],
+                                  jnp.arange(n_cols + 1, dtype=V.index_dtype_for(n_cols)),
                                   side="left").astype(indptr.dtype)
     return new_data, new_indices, new_indptr
 
@@ -37,7 +41,7 @@ class _Compressed(CompressedPlasticity, SparseMatrix):
     _leaf_names = ("data", "indices", "indptr")
     _optional_leaves = ("_column_index",)
 
-    def __init__(self, args, *, shape):
+    def __init__(self, args: tuple[ArrayLike, ArrayLike, ArrayLike], *, shape: Shape):
         if not isinstance(args, (tuple, list)) or len(args) != 3:
             raise TypeError(f"{type(self).__name__} takes (data, indices, indptr) and shape=, "
                             f"got {type(args).__name__}; e.g. "
@@ -61,12 +65,49 @@ class _Compressed(CompressedPlasticity, SparseMatrix):
     def nnz(self) -> int:
         return self.indices.shape[0]
 
+    def check(self):
+        """This matrix, once its structure is checked; works under ``jax.jit``.
+
+        Every index must address a row (column) of the matrix and ``indptr``
+        must rise from 0 to ``nnz``; an attached column index is checked too.
+        Construction runs these scans on concrete arrays; inside ``jax.jit``
+        it cannot, and ``check()`` runs them in the compiled program: there a
+        bad structure makes the call raise a ``jax.errors.JaxRuntimeError``
+        carrying the :class:`~sparsecore.SparseFormatError` message.  Use the
+        matrix it returns: its products run after the check, so that message
+        is the one reported.  Cost: one pass over the index arrays (under
+        ``vmap``, a host scan per call).
+
+        Examples
+        --------
+        >>> import jax, jax.numpy as jnp, sparsecore as sc
+        >>> build = jax.jit(lambda i: sc.CSR((jnp.ones(2), i, jnp.array([0, 1, 2])),
+        ...                                  shape=(2, 2)).check().todense())
+        >>> build(jnp.array([1, 0]))
+        Array([[0., 1.],
+               [1., 0.]], dtype=float32)
+        >>> try:
+        ...     build(jnp.array([1, 5]))
+        ... except jax.errors.JaxRuntimeError as e:
+        ...     print("CSR.check: indices contains 5, outside [0, 2)" in str(e))
+        True
+        """
+        checks = (("indptr", self.indptr, self.nnz, "indptr"),
+                  ("bounds", self.indices, self._view_shape[1], "indices"))
+        indptr, indices, *mirror = V.check_structure(checks + self._column_index_checks(),
+                                                     where=f"{type(self).__name__}.check")
+        if indices is self.indices:  # concrete: checked now
+            return self
+        obj = type(self).tree_unflatten((self.shape,), (self.data, indices, indptr))
+        obj._column_index = self._checked_column_index(mirror)
+        return obj
+
     def _dense_product(self, data, x, *, transpose, event, backend):
         return csr_product(data, self.indices, self.indptr, x, shape=self._view_shape,
                            transpose=transpose != (self._axis == 1), event=event,
                            backend=backend)
 
-    def todense(self):
+    def todense(self) -> Result:
         """Dense ``jax.Array`` (a Quantity when the values carry units)."""
         data, unit = _units.split(self.data)
         rows = csr_row_indices(self.indptr, self.nnz)
@@ -76,10 +117,10 @@ class _Compressed(CompressedPlasticity, SparseMatrix):
             dense = dense.T
         return _units.attach(dense, unit)
 
-    def tocsr(self) -> "CSR":
+    def tocsr(self) -> CSR:
         return self._as(CSR)
 
-    def tocsc(self) -> "CSC":
+    def tocsc(self) -> CSC:
         return self._as(CSC)
 
     def _as(self, cls):
@@ -103,15 +144,15 @@ class _Compressed(CompressedPlasticity, SparseMatrix):
         return (rows, self.indices) if self._axis == 0 else (self.indices, rows)
 
     # -- canonical format (eager; sparsecore/_canonical.py) -----------------
-    def eliminate_zeros(self):
+    def eliminate_zeros(self) -> Self:
         """A new matrix without explicitly stored zeros (eager, not under jit)."""
         return _canonical.eliminate_zeros(self)
 
-    def sum_duplicates(self):
+    def sum_duplicates(self) -> Self:
         """A new matrix with duplicate entries summed and indices sorted (eager)."""
         return _canonical.sum_duplicates(self)
 
-    def sort_indices(self):
+    def sort_indices(self) -> Self:
         """A new matrix with indices sorted within each row (column for CSC; eager)."""
         return _canonical.sort_indices(self)
 
@@ -122,7 +163,7 @@ class _Compressed(CompressedPlasticity, SparseMatrix):
 
     # -- conversion --------------------------------------------------------
     @classmethod
-    def fromdense(cls, x, *, nnz: int | None = None):
+    def fromdense(cls, x: ArrayLike, *, nnz: int | None = None) -> Self:
         """Matrix holding the nonzeros of dense ``x``.
 
         With a static ``nnz`` this works under ``jax.jit``: the first ``nnz``
@@ -145,7 +186,7 @@ class _Compressed(CompressedPlasticity, SparseMatrix):
         return cls((values, cols.astype(index_dtype), indptr), shape=mantissa.shape)
 
     @classmethod
-    def from_scipy(cls, matrix):
+    def from_scipy(cls, matrix: sp.sparray | sp.spmatrix) -> Self:
         """From any scipy.sparse array or matrix (converted to this format)."""
         if not sp.issparse(matrix):
             raise TypeError(f"{cls.__name__}.from_scipy expects a scipy.sparse array or matrix, "
@@ -153,7 +194,7 @@ class _Compressed(CompressedPlasticity, SparseMatrix):
         converted = sp.csr_array(matrix) if cls._axis == 0 else sp.csc_array(matrix)
         return cls((converted.data, converted.indices, converted.indptr), shape=matrix.shape)
 
-    def to_scipy(self, format: str = "csr"):
+    def to_scipy(self, format: str = "csr") -> sp.sparray:
         """A ``scipy.sparse`` array in ``format`` ("csr", "csc" or "coo")."""
         if format not in ("csr", "csc", "coo"):
             raise ValueError(f"to_scipy: format must be 'csr', 'csc' or 'coo', got {format!r}.")

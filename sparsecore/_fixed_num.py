@@ -9,6 +9,8 @@ buffers.
 """
 from __future__ import annotations
 
+from typing import Self
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -19,9 +21,10 @@ from ._base import SparseMatrix
 from ._plasticity_methods import FixedNumPlasticity
 from ._compressed import CSC, CSR
 from ._random_partners import random_partners
+from ._typing import ArrayLike, Result, Shape
 from .kernels.fixed_num import fcn_product
 
-__all__ = ["FixedPostNumConn", "FixedPreNumConn"]
+__all__ = ["FixedPostNumConn", "FixedPreNumConn", "FixedNumPerPre", "FixedNumPerPost"]
 
 
 def _homogeneous(data):
@@ -38,7 +41,7 @@ class _FixedNum(FixedNumPlasticity, SparseMatrix):
     _optional_leaves = ("_column_index",)
     _per: str  # what one row of ``indices`` belongs to, for messages
 
-    def __init__(self, args, *, shape):
+    def __init__(self, args: tuple[ArrayLike, ArrayLike], *, shape: Shape):
         name = type(self).__name__
         if not isinstance(args, (tuple, list)) or len(args) != 2:
             raise TypeError(f"{name} takes (data, indices) and shape=, got "
@@ -66,11 +69,37 @@ class _FixedNum(FixedNumPlasticity, SparseMatrix):
     def _structure_leaves(self):
         return (self.indices,)
 
+    def check(self):
+        """This matrix, once every index is checked to be in bounds; works under ``jax.jit``.
+
+        Under ``jax.jit`` (where construction cannot scan the values) a bad
+        index makes the compiled call raise a ``jax.errors.JaxRuntimeError``
+        carrying the :class:`~sparsecore.SparseFormatError` message; an
+        attached column index is checked too.  Use the matrix it returns; see
+        :meth:`sparsecore.CSR.check`.
+
+        Examples
+        --------
+        >>> import jax.numpy as jnp, sparsecore as sc
+        >>> W = sc.FixedPostNumConn((jnp.ones((2, 1)), jnp.array([[0], [2]])), shape=(2, 3))
+        >>> W.check() is W
+        True
+        """
+        checks = (("bounds", self.indices, self._view_shape[1], "indices"),)
+        indices, *mirror = V.check_structure(checks + self._column_index_checks(),
+                                             where=f"{type(self).__name__}.check")
+        if indices is self.indices:  # concrete: checked now
+            return self
+        obj = type(self).tree_unflatten((self.shape,), (self.data, indices))
+        obj._column_index = self._checked_column_index(mirror)
+        return obj
+
     def _entries_shape(self):
         return tuple(self.indices.shape)
 
     def _entry_coords(self):
-        owners = jnp.broadcast_to(jnp.arange(self.indices.shape[0], dtype=self.indices.dtype)
+        owners = jnp.broadcast_to(jnp.arange(self.indices.shape[0],
+                                             dtype=V.index_dtype_for(self.indices.shape[0]))
                                   [:, None], self.indices.shape)
         if self._axis == 0:
             return owners, self.indices
@@ -87,7 +116,7 @@ class _FixedNum(FixedNumPlasticity, SparseMatrix):
                            backend=backend)
 
     # -- conversion --------------------------------------------------------
-    def todense(self):
+    def todense(self) -> Result:
         """Dense ``jax.Array`` (a Quantity when the values carry units)."""
         data, unit = _units.split(self.data)
         data = jnp.asarray(data)
@@ -102,8 +131,7 @@ class _FixedNum(FixedNumPlasticity, SparseMatrix):
         data, unit = _units.split(self.data)
         data = jnp.asarray(data)
         n_rows, n_conn = self.indices.shape
-        index_dtype = jnp.int32 if n_rows * n_conn <= np.iinfo(np.int32).max else jnp.int64
-        indptr = jnp.arange(n_rows + 1, dtype=index_dtype) * n_conn
+        indptr = jnp.arange(n_rows + 1, dtype=V.index_dtype_for(n_rows * n_conn)) * n_conn
         values = data.reshape(-1) if data.ndim == 2 else data.reshape(1)
         if unit is not None:
             values = _units.attach(values, unit)
@@ -118,12 +146,12 @@ class _FixedNum(FixedNumPlasticity, SparseMatrix):
         """The same matrix as a :class:`CSC` (repeated entries are kept; they sum)."""
         return self._compressed().tocsc()
 
-    def to_scipy(self, format: str = "csr"):
+    def to_scipy(self, format: str = "csr") -> sp.sparray:
         """A ``scipy.sparse`` array in ``format`` ("csr", "csc" or "coo")."""
         return self._compressed().to_scipy(format)
 
     @classmethod
-    def from_scipy(cls, matrix):
+    def from_scipy(cls, matrix: sp.sparray | sp.spmatrix) -> Self:
         """From a scipy.sparse array or matrix whose rows (columns) all hold ``n_conn`` entries.
 
         Explicitly stored zeros count as entries.
@@ -143,7 +171,7 @@ class _FixedNum(FixedNumPlasticity, SparseMatrix):
         return cls((data, indices), shape=tuple(matrix.shape))
 
     @classmethod
-    def fromdense(cls, x, *, n_conn: int | None = None):
+    def fromdense(cls, x: ArrayLike, *, n_conn: int | None = None) -> Self:
         """Matrix holding the nonzeros of dense ``x``; every row (column) needs the same count.
 
         With a static ``n_conn`` this also works under ``jax.jit``: each row
@@ -178,8 +206,8 @@ class _FixedNum(FixedNumPlasticity, SparseMatrix):
         return cls((values, cols), shape=tuple(mantissa.shape))
 
     @classmethod
-    def random(cls, n_pre: int, n_post: int, n_conn: int, *, weight=1.0, seed=None,
-               allow_self: bool = True):
+    def random(cls, n_pre: int, n_post: int, n_conn: int, *, weight: ArrayLike = 1.0,
+               seed: int | np.random.Generator | None = None, allow_self: bool = True) -> Self:
         """Random connectivity with exactly ``n_conn`` distinct partners per neuron.
 
         Partners are drawn uniformly among the candidates, without
@@ -292,3 +320,7 @@ class FixedPreNumConn(_FixedNum):
 
 
 FixedPostNumConn._twin, FixedPreNumConn._twin = FixedPreNumConn, FixedPostNumConn
+
+# brainevent 0.2+'s names: a fixed number of connections per pre- / postsynaptic neuron
+FixedNumPerPre = FixedPostNumConn
+FixedNumPerPost = FixedPreNumConn

@@ -13,27 +13,35 @@ units are handled in one place, :meth:`sparsecore.SparseMatrix._matmul`.
 * ``jit{h,n,u}`` and their products: generated connectivity, one family per
   weight distribution (``h`` homogeneous, ``n`` normal, ``u`` uniform).  The
   weight parameters come first, then ``prob``, the operand (for products) and
-  ``seed``; keywords ``shape`` (of the matrix ``M``), ``transpose`` (compute
-  ``M.T @ x``), ``corder`` (True: ``M`` is the row-generated ``R`` matrix,
-  False: the column-generated ``C`` matrix of the same shape) and
-  ``backend``.  ``M`` is exactly the matrix of the corresponding class (e.g.
-  :class:`~sparsecore.JITCNormalR`), so the functional and object forms agree
-  entry for entry.  ``seed=None`` draws a new seed on every call.
+  ``seed`` (by position or keyword; None draws one per call, so per trace
+  under jit); keywords ``shape`` (of the matrix ``M``), ``transpose``
+  (compute ``M.T @ x``), ``corder`` (a kernel layout order in the seeds' API;
+  accepted, never changes ``M``) and ``backend``.  ``M`` is exactly the
+  matrix of the row-generated class (e.g. :class:`~sparsecore.JITCNormalR`),
+  so the functional and object forms agree entry for entry; the column-
+  generated ``C`` class of shape ``(m, n)`` is ``R(shape=(n, m)).T``, a
+  different matrix.
 
-The ``binary_`` products are event-driven: entries of the operand that are
-True (or > 0) are events, each adding the stored weights of its entries
-without a multiply; the result carries ``unit(data)``.  The others carry
-``unit(data) * unit(operand)``.
+Signatures (names, order, keywords, defaults) are brainevent's.  The
+``binary_`` products are event-driven: entries of the operand that are True
+(or > 0) are events, each adding the stored weights of its entries without a
+multiply; the result carries ``unit(data)``.  A float operand differentiates
+as in the float product (straight through); a bool one carries no gradient.
+The others carry ``unit(data) * unit(operand)``.
 """
 from __future__ import annotations
 
+import inspect
+
 import jax.numpy as jnp
+import numpy as np
 
 from . import _units, _validation as V
 from ._compressed import CSR
 from ._fixed_num import FixedPostNumConn
 from ._jitc import jitc_class
 from .kernels._distributions import DISTRIBUTIONS
+from .kernels._primitive import resolve_backend
 
 __all__ = ["csrmv", "csrmm", "binary_csrmv", "binary_csrmm",
            "fcnmv", "fcnmm", "binary_fcnmv", "binary_fcnmm",
@@ -60,28 +68,75 @@ def _product(matrix, operand, *, name: str, ndim: int, event: bool, transpose: b
     return matrix._matmul(operand, reflected=False, backend=backend, event=event, where=name)
 
 
+#: annotations of the keywords (names of the aliases in :mod:`sparsecore._typing`)
+_KEYWORD_TYPES = {"shape": "Shape", "transpose": "bool", "corder": "bool",
+                  "backend": "Backend"}
+
+
+def _signature(positional, keywords):
+    """``inspect.Signature`` of ``positional`` names (a ``(name, default)`` pair has a
+    default) and keyword-only ``(name, default)`` pairs (``_REQUIRED``: no default).
+
+    Annotated as the hand-written functions are (``ArrayLike`` arguments, a
+    ``Result``), by the alias names of :mod:`sparsecore._typing`.
+    """
+    P = inspect.Parameter
+    params = []
+    for item in positional:
+        name, default = item if isinstance(item, tuple) else (item, P.empty)
+        params.append(P(name, P.POSITIONAL_OR_KEYWORD, default=default,
+                        annotation="ArrayLike"))
+    for name, default in keywords:
+        params.append(P(name, P.KEYWORD_ONLY, annotation=_KEYWORD_TYPES[name],
+                        default=P.empty if default is _REQUIRED else default))
+    return inspect.Signature(params, return_annotation="Result")
+
+
+_REQUIRED = object()
+
+
+def _with_signature(name: str, signature: inspect.Signature, body):
+    """A function ``name`` with the real ``signature``: ``body(**arguments)``."""
+    def op(*args, **kwargs):
+        try:
+            bound = signature.bind(*args, **kwargs)
+        except TypeError as err:
+            raise TypeError(f"{name}{signature}: {err}") from None
+        bound.apply_defaults()
+        return body(**bound.arguments)
+    op.__name__ = op.__qualname__ = name
+    op.__signature__ = signature
+    return op
+
+
 def _compressed_op(name: str, event: bool, ndim: int):
-    def op(data, indices, indptr, operand, *, shape, transpose=False, backend=None):
+    operand_name = "v" if ndim == 1 else "B"
+    signature = _signature(("data", "indices", "indptr", operand_name),
+                           (("shape", _REQUIRED), ("transpose", False), ("backend", None)))
+
+    def body(data, indices, indptr, shape, transpose, backend, **operand):
         data_m, unit = _units.split(data)
         data_m, indices, indptr, shape = V.check_csr_arrays(data_m, indices, indptr, shape,
                                                             where=name)
         matrix = CSR.tree_unflatten((shape,), (_units.attach(data_m, unit), indices, indptr))
-        return _product(matrix, operand, name=name, ndim=ndim, event=event,
+        return _product(matrix, operand[operand_name], name=name, ndim=ndim, event=event,
                         transpose=transpose, backend=backend)
-    op.__name__ = op.__qualname__ = name
-    return op
+    return _with_signature(name, signature, body)
 
 
 def _fixed_op(name: str, event: bool, ndim: int):
-    def op(data, indices, operand, *, shape, transpose=False, backend=None):
-        data_m, unit = _units.split(data)
+    operand_name = ("spikes" if event else "vector") if ndim == 1 else "matrix"
+    signature = _signature(("weights", "indices", operand_name),
+                           (("shape", _REQUIRED), ("transpose", False), ("backend", None)))
+
+    def body(weights, indices, shape, transpose, backend, **operand):
+        data_m, unit = _units.split(weights)
         data_m, indices, shape = V.check_fcn_arrays(data_m, indices, shape, where=name)
         matrix = FixedPostNumConn.tree_unflatten((shape,), (_units.attach(data_m, unit),
                                                             indices))
-        return _product(matrix, operand, name=name, ndim=ndim, event=event,
+        return _product(matrix, operand[operand_name], name=name, ndim=ndim, event=event,
                         transpose=transpose, backend=backend)
-    op.__name__ = op.__qualname__ = name
-    return op
+    return _with_signature(name, signature, body)
 
 csrmv = _compressed_op("csrmv", event=False, ndim=1)
 csrmv.__doc__ = """CSR matrix times dense vector: ``A @ v`` (``A.T @ v`` if ``transpose``).
@@ -93,7 +148,7 @@ data : array or Quantity
     weight shared by all entries.
 indices, indptr : integer arrays
     Column indices ``(nnz,)`` and row pointers ``(shape[0] + 1,)``.
-operand : array or Quantity
+v : array or Quantity
     Shape ``(shape[1],)``, or ``(shape[0],)`` with ``transpose=True``.
 shape : tuple of int
     ``(m, n)`` of the matrix ``A``.
@@ -105,7 +160,7 @@ backend : {None, "numba", "jax"}
 Returns
 -------
 array or Quantity
-    Unit ``unit(data) * unit(operand)``.
+    Unit ``unit(data) * unit(v)``.
 
 Examples
 --------
@@ -120,7 +175,7 @@ Array([1., 3., 2.], dtype=float32)
 csrmm = _compressed_op("csrmm", event=False, ndim=2)
 csrmm.__doc__ = """CSR matrix times dense matrix: ``A @ B`` (``A.T @ B`` if ``transpose``).
 
-Same parameters as :func:`csrmv`, with ``operand`` of shape ``(shape[1], k)``
+Same parameters as :func:`csrmv`, with ``B`` of shape ``(shape[1], k)``
 (``(shape[0], k)`` when transposed); the result has ``k`` columns.
 
 Examples
@@ -135,9 +190,11 @@ Array([[3., 3.],
 binary_csrmv = _compressed_op("binary_csrmv", event=True, ndim=1)
 binary_csrmv.__doc__ = """Event-driven ``A @ s`` (``A.T @ s`` if ``transpose``) for a spike vector.
 
-``operand`` marks events: True entries of a bool array, entries > 0 of a
-float array.  Each active input adds the stored weights of its entries; no
-multiply.  With ``transpose=True`` only the rows of active inputs are visited,
+``v`` marks events: True entries of a bool array, entries > 0 of a float
+array.  Each active input adds the stored weights of its entries; no
+multiply.  A float ``v`` differentiates as in :func:`csrmv` (straight
+through: the gradient of the float product); a bool ``v`` has none.  With
+``transpose=True`` only the rows of active inputs are visited,
 so the cost is proportional to the active rows times their length.  The
 result carries ``unit(data)``.  Other parameters as in :func:`csrmv`.
 
@@ -170,19 +227,21 @@ fcnmv.__doc__ = """Fixed-number matrix times dense vector: ``A @ v`` (``A.T @ v`
 
 Parameters
 ----------
-data : array or Quantity
+weights : array or Quantity
     One value per stored entry, shape ``(shape[0], n_conn)``, or a scalar /
     shape-``(1,)`` weight shared by all entries.
 indices : integer array
     Shape ``(shape[0], n_conn)``: row ``i`` stores ``A[i, indices[i, k]] =
     data[i, k]``.  Repeated columns in one row sum.
-operand, shape, transpose, backend
+vector : array or Quantity
+    Shape ``(shape[1],)``, or ``(shape[0],)`` with ``transpose=True``.
+shape, transpose, backend
     As in :func:`csrmv`.
 
 Returns
 -------
 array or Quantity
-    Unit ``unit(data) * unit(operand)``.
+    Unit ``unit(weights) * unit(vector)``.
 
 Examples
 --------
@@ -197,7 +256,7 @@ Array([1., 3., 6.], dtype=float32)
 fcnmm = _fixed_op("fcnmm", event=False, ndim=2)
 fcnmm.__doc__ = """Fixed-number matrix times dense matrix: ``A @ B`` (``A.T @ B`` if ``transpose``).
 
-Same parameters as :func:`fcnmv`, with ``operand`` of shape ``(shape[1], b)``
+Same parameters as :func:`fcnmv`, with ``matrix`` of shape ``(shape[1], b)``
 (``(shape[0], b)`` when transposed); the result has ``b`` columns.
 
 Examples
@@ -212,11 +271,12 @@ Array([[3., 3.],
 binary_fcnmv = _fixed_op("binary_fcnmv", event=True, ndim=1)
 binary_fcnmv.__doc__ = """Event-driven ``A @ s`` (``A.T @ s`` if ``transpose``) for a spike vector.
 
-``operand`` marks events: True entries of a bool array, entries > 0 of a
+``spikes`` marks events: True entries of a bool array, entries > 0 of a
 float array.  Each active input adds the stored weights of its entries; no
-multiply.  ``A @ s`` tests the spikes while gathering each row;
+multiply; a float ``spikes`` differentiates straight through (as the float
+product), a bool one not at all.  ``A @ s`` tests the spikes while gathering each row;
 ``transpose=True`` (``s @ A``) visits the rows of active inputs only, so its
-cost is active rows times ``n_conn``.  The result carries ``unit(data)``.
+cost is active rows times ``n_conn``.  The result carries ``unit(weights)``.
 Other parameters as in :func:`fcnmv`.
 
 Examples
@@ -247,39 +307,44 @@ Array([[3., 2.],
 _BY_LETTER = {d.letter: d for d in DISTRIBUTIONS.values()}
 
 
-def _matrix(kind, weights, prob, seed, shape, transpose, corder):
-    cls = jitc_class(_BY_LETTER[kind].name, corder)
-    M = cls(tuple(weights) + (prob, seed), shape=shape)
-    return M.transpose() if transpose else M
+def _matrix(kind, weights, prob, seed, shape, corder, *, where):
+    """The matrix ``M`` of the functional API: always the row-generated class.
+
+    ``corder`` is the layout order that selects a kernel in the seeds' API; it
+    never changes ``M`` (a function of seed, shape, prob and the weights).
+    """
+    if not isinstance(corder, (bool, np.bool_)):
+        raise TypeError(f"{where}: corder must be True or False, got {corder!r}.")
+    return jitc_class(_BY_LETTER[kind].name, True)(tuple(weights) + (prob, seed), shape=shape)
+
+
+def _jit_keywords():
+    return (("shape", _REQUIRED), ("transpose", False), ("corder", True), ("backend", None))
 
 
 def _dense_fn(kind):
-    n = len(_BY_LETTER[kind].params)
+    params = _BY_LETTER[kind].params
     name = f"jit{kind}"
+    signature = _signature(params + ("prob", "seed"), _jit_keywords())
 
-    def op(*args, shape, transpose=False, corder=True):
-        if len(args) != n + 2:
-            raise TypeError(f"{name} takes {n} weight parameter(s), prob and seed; got "
-                            f"{len(args)} positional arguments.")
-        return _matrix(kind, args[:n], args[n], args[n + 1], shape, transpose, corder).todense()
-    op.__name__ = op.__qualname__ = name
-    return op
+    def body(prob, seed, shape, transpose, corder, backend, **weights):
+        resolve_backend(backend, op=name)  # checked; the dense matrix is generated in JAX
+        M = _matrix(kind, [weights[p] for p in params], prob, seed, shape, corder, where=name)
+        return (M.T if transpose else M).todense()
+    return _with_signature(name, signature, body)
 
 
 def _product_fn(kind, event, ndim):
-    n = len(_BY_LETTER[kind].params)
+    params = _BY_LETTER[kind].params
     name = f"{'binary_' if event else ''}jit{kind}{'mv' if ndim == 1 else 'mm'}"
+    operand_name = "vector" if ndim == 1 else "B"
+    signature = _signature(params + ("prob", operand_name, ("seed", None)), _jit_keywords())
 
-    def op(*args, shape, transpose=False, corder=True, backend=None):
-        if len(args) != n + 3:
-            raise TypeError(f"{name} takes {n} weight parameter(s), prob, the operand and "
-                            f"seed; got {len(args)} positional arguments.")
-        weights, prob, operand, seed = args[:n], args[n], args[n + 1], args[n + 2]
-        M = _matrix(kind, weights, prob, seed, shape, False, corder)
-        return _product(M, operand, name=name, ndim=ndim, event=event, transpose=transpose,
-                        backend=backend)
-    op.__name__ = op.__qualname__ = name
-    return op
+    def body(prob, seed, shape, transpose, corder, backend, **rest):
+        M = _matrix(kind, [rest[p] for p in params], prob, seed, shape, corder, where=name)
+        return _product(M, rest[operand_name], name=name, ndim=ndim, event=event,
+                        transpose=transpose, backend=backend)
+    return _with_signature(name, signature, body)
 
 
 jith = _dense_fn("h")
@@ -290,13 +355,22 @@ jithmm, jitnmm, jitumm = (_product_fn(k, False, 2) for k in "hnu")
 binary_jithmv, binary_jitnmv, binary_jitumv = (_product_fn(k, True, 1) for k in "hnu")
 binary_jithmm, binary_jitnmm, binary_jitumm = (_product_fn(k, True, 2) for k in "hnu")
 
+_EVENT_NOTE = """The operand marks events (True, or > 0): each active input adds the
+    weights of its entries, inactive inputs are skipped; the result carries the
+    unit of the weights.  A float operand differentiates straight through (as
+    the float product); a bool one has no gradient."""
+_FLOAT_NOTE = "The result carries unit(weights) * unit(operand)."
+
 for _k, _record in _BY_LETTER.items():
     _args, _title = ", ".join(_record.params), _record.title
     globals()[f"jit{_k}"].__doc__ = f"""Dense matrix ``M`` (``M.T`` if ``transpose``) of generated connectivity.
 
-    ``jit{_k}({_args}, prob, seed, *, shape, transpose=False, corder=True)``;
-    the matrix of :class:`~sparsecore.JITC{_title}R` (``corder=True``)
-    or ``...C`` of that shape.
+    ``jit{_k}({_args}, prob, seed, *, shape, transpose=False, corder=True,
+    backend=None)``: the matrix of :class:`~sparsecore.JITC{_title}R` of that
+    shape, for either ``corder`` (a kernel layout order in the products; it
+    never changes the matrix).  ``seed`` may be None: one is drawn per call
+    (per trace under ``jax.jit``).  ``backend`` is checked; the dense matrix
+    is generated by the pure-JAX generator on every backend.
 
     Examples
     --------
@@ -308,16 +382,20 @@ for _k, _record in _BY_LETTER.items():
         for _nd, _suffix in ((1, "mv"), (2, "mm")):
             _name = f"{'binary_' if _ev else ''}jit{_k}{_suffix}"
             _operand = "vector" if _nd == 1 else "matrix"
+            _param = "vector" if _nd == 1 else "B"
             _x = "jnp.ones(4)" if _nd == 1 else "jnp.ones((4, 2))"
             if _ev:
                 _x = "jnp.ones(4, bool)" if _nd == 1 else "jnp.ones((4, 2), bool)"
             globals()[_name].__doc__ = f"""{'Event-driven ' if _ev else ''}``M @ {_operand}`` (``M.T @ {_operand}`` if ``transpose``), ``M`` generated.
 
-    ``{_name}({_args}, prob, {_operand}, seed, *, shape, transpose=False,
+    ``{_name}({_args}, prob, {_param}, seed=None, *, shape, transpose=False,
     corder=True, backend=None)``.  ``M`` is the matrix of
-    :class:`~sparsecore.JITC{_title}R` (``corder=True``) or ``...C``
-    (``corder=False``) of shape ``shape``, regenerated on the fly (O(1) memory
-    per generated line).{' The operand marks events (True, or > 0): each active input adds the weights of its entries, inactive inputs are skipped; the result carries the unit of the weights.' if _ev else ' The result carries unit(weights) * unit(operand).'}
+    :class:`~sparsecore.JITC{_title}R` of shape ``shape``, regenerated on the
+    fly (O(1) memory per generated line); ``seed`` is accepted by position or
+    keyword, and None draws one per call (per trace under ``jax.jit``).
+    ``corder`` is the seeds' kernel layout order: accepted, and the matrix
+    never depends on it (sparsecore's kernel is chosen by ``transpose``).
+    {_EVENT_NOTE if _ev else _FLOAT_NOTE}
 
     Examples
     --------

@@ -16,6 +16,8 @@ and ``seed`` (uint32).  Every entry is linear in the weight parameters
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import brainunit as u
 import jax
 import jax.numpy as jnp
@@ -23,9 +25,13 @@ import numpy as np
 
 from . import _units, _validation as V
 from ._base import SparseMatrix
+from ._typing import Result
 from .kernels import _prng
 from .kernels._distributions import DISTRIBUTIONS, distribution
 from .kernels.jitc import jitc_generate, jitc_product, line_geometry
+
+if TYPE_CHECKING:  # imported where used, at run time
+    from ._compressed import CSC, CSR
 
 __all__ = ["JITCR", "JITCC", "JITCHomoR", "JITCHomoC", "JITCNormalR", "JITCNormalC",
            "JITCUniformR", "JITCUniformC", "jitc_class"]
@@ -169,6 +175,37 @@ class _JITC(SparseMatrix):
         vector = jnp.stack([jnp.asarray(m) for m in affine])
         return _units.attach_exact(vector, unit)
 
+    def with_data(self, data):
+        """The same structure (seed, prob, shape) with new weight parameters.
+
+        ``data`` is the weight of a homogeneous matrix, or the pair of
+        parameters of the others: ``(w_loc, w_scale)``, ``(w_low, w_high)``;
+        one unit for all (the same checks as the constructor).
+
+        Examples
+        --------
+        >>> import jax.numpy as jnp, brainunit as u, sparsecore as sc
+        >>> W = sc.JITCNormalR((1.0, 0.1, 0.5, 42), shape=(3, 4))
+        >>> W2 = W.with_data((2.0, 0.2))                 # every entry doubles
+        >>> bool(jnp.allclose(W2.todense(), 2 * W.todense()))
+        True
+        >>> sc.JITCHomoR((1.5, 0.5, 42), shape=(3, 4)).with_data(2.0 * u.mS)
+        JITCHomoR(float32[3, 4] mS, prob=0.5, seed=42)
+        """
+        where = f"{type(self).__name__}.with_data"
+        names = distribution(self._dist).params
+        values = data
+        if len(names) == 1 and not isinstance(data, (tuple, list)):
+            values = (data,)
+        if not isinstance(values, (tuple, list)) or len(values) != len(names):
+            raise TypeError(f"{where}: pass {' and '.join(names)} "
+                            f"{'as a pair ' if len(names) > 1 else ''}(the weight parameters of "
+                            f"this matrix), got {data!r}.")
+        mantissas, unit = _common_unit(tuple(values), names, where)
+        if V.is_concrete(*mantissas):
+            distribution(self._dist).check([float(m) for m in mantissas], where)
+        return self._with_value_leaves(tuple(_units.attach_exact(m, unit) for m in mantissas))
+
     # -- structure ---------------------------------------------------------
     @property
     def nnz(self) -> int:
@@ -195,6 +232,27 @@ class _JITC(SparseMatrix):
     def _line_shape(self):
         return line_geometry(self.shape, (self._axis == 0))
 
+    def check(self):
+        """This matrix, once ``prob`` is checked to lie in [0, 1]; works under ``jax.jit``.
+
+        Construction checks a concrete ``prob``; a traced one outside [0, 1]
+        (or NaN) generates no entries.  Under ``jax.jit``, ``check()`` makes
+        such a call raise a ``jax.errors.JaxRuntimeError`` carrying the
+        message (see :meth:`sparsecore.CSR.check`).
+
+        Examples
+        --------
+        >>> import sparsecore as sc
+        >>> W = sc.JITCHomoR((1.5, 0.5, 42), shape=(3, 4))
+        >>> W.check() is W
+        True
+        """
+        prob, = V.check_structure((("prob", self.prob, None, "prob"),),
+                                  where=f"{type(self).__name__}.check")
+        if prob is self.prob:  # concrete: checked now
+            return self
+        return type(self).tree_unflatten((self.shape,), self._weights + (prob, self.seed))
+
     def __repr__(self):
         dims = ", ".join(str(s) for s in self.shape)
         try:
@@ -219,7 +277,7 @@ class _JITC(SparseMatrix):
                                      corder=(self._axis == 0))
         return mask, values, unit
 
-    def todense(self):
+    def todense(self) -> Result:
         """Dense ``jax.Array`` (a Quantity when the weights carry units).
 
         Examples
@@ -232,7 +290,7 @@ class _JITC(SparseMatrix):
         mask, values, unit = self._generate()
         return _units.attach(values, unit)
 
-    def tocsr(self):
+    def tocsr(self) -> CSR:
         """The same matrix as a :class:`~sparsecore.CSR` (eager: needs concrete leaves)."""
         from ._compressed import CSR
         mask, values, unit = self._generate()
@@ -243,7 +301,7 @@ class _JITC(SparseMatrix):
         data = _units.attach(jnp.asarray(data), unit)
         return CSR((data, cols.astype(np.int32), indptr), shape=self.shape)
 
-    def tocsc(self):
+    def tocsc(self) -> CSC:
         """The same matrix as a :class:`~sparsecore.CSC` (eager)."""
         return self.tocsr().tocsc()
 

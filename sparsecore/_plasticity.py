@@ -13,12 +13,28 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import _units, _validation as V
+from ._errors import UnitMismatchError
 from .kernels._primitive import resolve_backend
 from .kernels.csr import csr_row_indices
-from .kernels.plasticity import compressed_update, dense_update, yw2y
+from .kernels.plasticity import clip as clip_values, compressed_update, dense_update, yw2y
 
 __all__ = ["compressed_update_op", "compressed_update_mantissa", "fixed_update_op",
-           "dense_update_op", "column_index", "yw2y_op", "to_weight_unit"]
+           "dense_update_op", "column_index", "yw2y_op", "to_weight_unit", "check_clip",
+           "CLIP_MODES"]
+
+#: what ``clip=`` of an update may be: bound the entries it changed (cost
+#: proportional to spikes) or, as brainevent does, every weight (one O(nnz) pass)
+CLIP_MODES = ("updated", "all")
+
+
+def check_clip(clip, *, where):
+    """``clip`` of an update, checked: one of :data:`CLIP_MODES`."""
+    if not isinstance(clip, str) or clip not in CLIP_MODES:
+        raise ValueError(f"{where}: clip={clip!r} is not one of {CLIP_MODES}; 'updated' bounds "
+                         f"the entries the spikes changed (the default), 'all' bounds every "
+                         f"weight after the update (brainevent's behaviour, one pass over all "
+                         f"weights).")
+    return clip
 
 
 def _unit_name(unit):
@@ -30,11 +46,12 @@ def to_weight_unit(x, unit, *, name: str, where: str):
     x_unit = _units.split(x)[1]
     if x_unit is None and unit is None:
         return x
-    q = x if isinstance(x, u.Quantity) else u.Quantity(jnp.asarray(x))
+    q = x if isinstance(x, u.Quantity) else u.Quantity(
+        V.as_array(x, name=name, where=where, expected="a real-valued array or Quantity"))
     try:
         return q.to_decimal(unit) if unit is not None else q.to_decimal()
     except u.UnitMismatchError:
-        raise ValueError(f"{where}: {name} has {_unit_name(x_unit)} but the weights have "
+        raise UnitMismatchError(f"{where}: {name} has {_unit_name(x_unit)} but the weights have "
                          f"{_unit_name(unit)}; they must be compatible (e.g. both in mV, or "
                          f"both plain numbers), since {name} is added to the weights.") from None
 
@@ -56,7 +73,8 @@ def _spikes(spike, length: int, *, name: str, where: str):
     if isinstance(spike, u.Quantity):
         raise TypeError(f"{where}: {name} marks spikes and must be unitless, got a Quantity in "
                         f"{spike.unit}.")
-    s = jnp.asarray(spike)
+    s = V.as_array(spike, name=name, where=where,
+                   expected="a bool, integer or float array (nonzero = spike)")
     if s.ndim != 1 or s.shape[0] != length:
         raise ValueError(f"{where}: {name} must have shape ({length},), got "
                          f"{tuple(s.shape)}.")
@@ -69,7 +87,8 @@ def _spikes(spike, length: int, *, name: str, where: str):
 
 
 def _trace(trace, length: int, unit, dtype, *, name: str, where: str):
-    t = jnp.asarray(to_weight_unit(trace, unit, name=name, where=where))
+    t = V.as_array(to_weight_unit(trace, unit, name=name, where=where), name=name,
+                   where=where, expected="a real-valued array")
     if t.ndim != 1 or t.shape[0] != length:
         raise ValueError(f"{where}: {name} must have shape ({length},), got {tuple(t.shape)}.")
     if not (jnp.issubdtype(t.dtype, jnp.floating) or jnp.issubdtype(t.dtype, jnp.integer)
@@ -81,7 +100,8 @@ def _trace(trace, length: int, unit, dtype, *, name: str, where: str):
 def _bound(value, default, unit, dtype, *, name: str, where: str):
     if value is None:
         return jnp.full((1,), default, dtype)
-    b = jnp.asarray(to_weight_unit(value, unit, name=name, where=where))
+    b = V.as_array(to_weight_unit(value, unit, name=name, where=where), name=name,
+                   where=where, expected="a real scalar, a Quantity or None")
     if b.size != 1:
         raise ValueError(f"{where}: {name} must be a scalar bound, got shape {tuple(b.shape)}.")
     return b.reshape(1).astype(dtype)
@@ -111,24 +131,27 @@ def _sides(shape, on_pre: bool, where: str):
 
 
 def compressed_update_op(weight, indices, indptr, weight_indices, spike, trace, w_min, w_max,
-                         *, shape, on_pre: bool, where, backend, full=True):
+                         *, shape, on_pre: bool, where, backend, full=True, clip="updated"):
     """Shared body: ``(indices, indptr)`` compress the spiking side of the ``shape`` matrix.
 
     That is the rows (presynaptic side) for an on-pre update and the columns
     for an on-post one; ``weight_indices`` (or None) maps its entries to the
     positions of ``weight``.  ``full=False`` skips the O(nnz) value scans of the
-    structure (for matrices validated at construction).
+    structure (for matrices validated at construction).  ``clip`` is one of
+    :data:`CLIP_MODES`.
     """
     mantissa, unit = _units.split(weight)
     out = compressed_update_mantissa(mantissa, unit, indices, indptr, weight_indices, spike,
                                      trace, w_min, w_max, shape=shape, on_pre=on_pre,
-                                     where=where, backend=backend, full=full)
+                                     where=where, backend=backend, full=full, clip=clip)
     return _units.attach(out, unit)
 
 
 def compressed_update_mantissa(weight, unit, indices, indptr, weight_indices, spike, trace,
-                               w_min, w_max, *, shape, on_pre: bool, where, backend, full=True):
+                               w_min, w_max, *, shape, on_pre: bool, where, backend, full=True,
+                               clip="updated"):
     """:func:`compressed_update_op` on the mantissa of the weights (``unit``: theirs)."""
+    clip = check_clip(clip, where=where)
     view_shape, spike_name, trace_name = _sides(shape, on_pre, where)
     indices = V.as_index_array(indices, name="indices", where=where)
     w = _weight_vector(weight, indices.shape[0], where=where)
@@ -143,22 +166,24 @@ def compressed_update_mantissa(weight, unit, indices, indptr, weight_indices, sp
     t = _trace(trace, view_shape[1], unit, w.dtype, name=trace_name, where=where)
     lo, hi = _bounds(w_min, w_max, unit, w.dtype, where=where)
     backend = resolve_backend(backend, w.dtype, op=where)
-    return compressed_update(w, indices, indptr, wi, s, t, lo, hi, shape=view_shape,
-                             indirect=weight_indices is not None, backend=backend)
+    out = compressed_update(w, indices, indptr, wi, s, t, lo, hi, shape=view_shape,
+                            indirect=weight_indices is not None, backend=backend)
+    return clip_values(out, lo, hi) if clip == "all" else out
 
 
 def column_index(indices, indptr, shape):
     """Unchecked body of :func:`csr_to_csc_index` (jit-safe)."""
     nnz = indices.shape[0]
-    rows = csr_row_indices(indptr, nnz).astype(indices.dtype)
-    order = jnp.argsort(indices, stable=True).astype(indices.dtype)  # rows stay ascending
-    col_indptr = jnp.searchsorted(indices[order], jnp.arange(shape[1] + 1, dtype=indices.dtype),
-                                  side="left").astype(indptr.dtype)
+    rows = csr_row_indices(indptr, nnz).astype(V.index_dtype_for(shape[0]))
+    order = jnp.argsort(indices, stable=True).astype(V.index_dtype_for(nnz))  # rows ascending
+    col_indptr = jnp.searchsorted(indices[order],
+                                  jnp.arange(shape[1] + 1, dtype=V.index_dtype_for(shape[1])),
+                                  side="left").astype(V.index_dtype_for(nnz))
     return rows[order], col_indptr, order
 
 
 def fixed_update_op(data, indices, spike, trace, w_min, w_max, *, shape, on_pre: bool, where,
-                    backend):
+                    backend, clip="updated"):
     """An update of fixed-number tables whose rows are the spiking side (``(N, n_conn)``)."""
     view_shape, spike_name, _ = _sides(shape, on_pre, where)
     indices = V.as_index_array(indices, name="indices", where=where, ndim=2)
@@ -173,14 +198,16 @@ def fixed_update_op(data, indices, spike, trace, w_min, w_max, *, shape, on_pre:
             raise ValueError(f"{where}: data must have the shape of indices "
                              f"{tuple(indices.shape)}, got {tuple(mantissa.shape)}.")
         mantissa = mantissa.reshape(-1)
-    indptr = jnp.arange(n_rows + 1, dtype=indices.dtype) * n_conn
+    indptr = jnp.arange(n_rows + 1, dtype=V.index_dtype_for(n_rows * n_conn)) * n_conn
     out = compressed_update_mantissa(mantissa, unit, indices.reshape(-1), indptr, None, spike,
                                      trace, w_min, w_max, shape=shape, on_pre=on_pre,
-                                     where=where, backend=backend)
+                                     where=where, backend=backend, clip=clip)
     return _units.attach(out.reshape(indices.shape), unit)
 
 
-def dense_update_op(weight, spike, trace, w_min, w_max, *, axis, where, backend):
+def dense_update_op(weight, spike, trace, w_min, w_max, *, axis, where, backend,
+                    clip="updated"):
+    clip = check_clip(clip, where=where)
     mantissa, unit = _units.split(weight)
     w = V.as_values(mantissa, name="weight", where=where)
     if w.ndim != 2:
@@ -192,7 +219,8 @@ def dense_update_op(weight, spike, trace, w_min, w_max, *, axis, where, backend)
     t = _trace(trace, w.shape[1 - axis], unit, w.dtype, name=trace_name, where=where)
     lo, hi = _bounds(w_min, w_max, unit, w.dtype, where=where)
     backend = resolve_backend(backend, w.dtype, op=where)
-    return _units.attach(dense_update(w, s, t, lo, hi, axis=axis, backend=backend), unit)
+    out = dense_update(w, s, t, lo, hi, axis=axis, backend=backend)
+    return _units.attach(clip_values(out, lo, hi) if clip == "all" else out, unit)
 
 
 def yw2y_op(y, w, indices, indptr, *, shape, transpose, backend, where, full=True):

@@ -12,9 +12,13 @@ other index array and is never computed and stored behind the user's back.
 """
 from __future__ import annotations
 
+from typing import Self
+
+import jax
 import jax.numpy as jnp
 
-from . import _units
+from . import _units, _validation as V
+from ._typing import ArrayLike, Backend, Result
 from ._plasticity import column_index, compressed_update_mantissa, yw2y_op
 
 __all__ = ["CompressedPlasticity", "FixedNumPlasticity"]
@@ -41,8 +45,26 @@ class CompressedPlasticity:
         obj._column_index = mirror
         return obj
 
+    def _column_index_checks(self):
+        """The checks of an attached column index, for ``_validation.check_structure``."""
+        if self._column_index is None:
+            return ()
+        view_shape = self._plastic_view()[3]
+        indices, indptr, weight_indices = self._column_index
+        nnz = indices.shape[0]
+        return (("indptr", indptr, nnz, "column_index indptr"),
+                ("bounds", indices, view_shape[0], "column_index indices"),
+                ("bounds", weight_indices, nnz, "column_index weight_indices"))
+
+    def _checked_column_index(self, checked):
+        """The column index from the arrays of :meth:`_column_index_checks`, in its order."""
+        if not checked:
+            return None
+        indptr, indices, weight_indices = checked
+        return (indices, indptr, weight_indices)
+
     @property
-    def column_index(self):
+    def column_index(self) -> tuple[jax.Array, jax.Array, jax.Array] | None:
         """The attached ``(indices, indptr, weight_indices)`` mirror, or None.
 
         For a CSR matrix this is the column-compressed structure and the CSR
@@ -51,7 +73,7 @@ class CompressedPlasticity:
         """
         return self._column_index
 
-    def with_column_index(self):
+    def with_column_index(self) -> Self:
         """The same matrix carrying its mirror structure as extra pytree leaves.
 
         Makes ``update_on_post`` of a CSR matrix (``update_on_pre`` of a CSC
@@ -75,7 +97,7 @@ class CompressedPlasticity:
         values, indices, indptr, view_shape, _ = self._plastic_view()
         return self._plastic_rebuild(values, column_index(indices, indptr, view_shape))
 
-    def _plastic_update(self, spike, trace, w_min, w_max, *, on_pre: bool, backend):
+    def _plastic_update(self, spike, trace, w_min, w_max, *, on_pre: bool, backend, clip):
         values, indices, indptr, view_shape, axis = self._plastic_view()
         mantissa, unit = _units.split(values)  # once: the trace and bounds convert to it
         name = f"{type(self).__name__}.update_on_{'pre' if on_pre else 'post'}"
@@ -88,15 +110,18 @@ class CompressedPlasticity:
             weight_indices = None
         out = compressed_update_mantissa(mantissa, unit, indices, indptr, weight_indices, spike,
                                          trace, w_min, w_max, shape=self.shape, on_pre=on_pre,
-                                         where=name, backend=backend, full=False)
+                                         where=name, backend=backend, full=False, clip=clip)
         return self._plastic_rebuild(_units.attach(out, unit), self._column_index)
 
-    def update_on_pre(self, pre_spike, post_trace, w_min=None, w_max=None, *, backend=None):
+    def update_on_pre(self, pre_spike, post_trace, w_min=None, w_max=None, *, backend=None,
+                      clip="updated"):
         """New matrix with ``W[i, j] += post_trace[j]`` for every spiking row ``i``.
 
         Only the updated entries are clipped to ``[w_min, w_max]`` (either may
-        be None).  Spikes are bool or any nonzero number; the trace and bounds
-        are converted to the weights' unit.  For a CSC matrix without a column
+        be None); ``clip="all"`` clips every weight after the update, as
+        brainevent does (one more pass over all weights).  Spikes are bool or
+        any nonzero number; the trace and bounds are converted to the weights'
+        unit.  For a CSC matrix without a column
         index the mirror is built inside the call (correct, O(nnz log nnz));
         use :meth:`with_column_index` in loops.  Donate the matrix to
         ``jax.jit`` to update the weights in place.
@@ -110,9 +135,10 @@ class CompressedPlasticity:
                [2. , 3. ]], dtype=float32)
         """
         return self._plastic_update(pre_spike, post_trace, w_min, w_max, on_pre=True,
-                                    backend=backend)
+                                    backend=backend, clip=clip)
 
-    def update_on_post(self, pre_trace, post_spike, w_min=None, w_max=None, *, backend=None):
+    def update_on_post(self, pre_trace, post_spike, w_min=None, w_max=None, *, backend=None,
+                       clip="updated"):
         """New matrix with ``W[i, j] += pre_trace[i]`` for every spiking column ``j``.
 
         Conventions as in :meth:`update_on_pre`.  For a CSR matrix the update
@@ -129,7 +155,7 @@ class CompressedPlasticity:
                [0. , 3. ]], dtype=float32)
         """
         return self._plastic_update(post_spike, pre_trace, w_min, w_max, on_pre=False,
-                                    backend=backend)
+                                    backend=backend, clip=clip)
 
     def _yw(self, y, w, *, by_row: bool, backend):
         values, indices, indptr, view_shape, axis = self._plastic_view()
@@ -145,7 +171,8 @@ class CompressedPlasticity:
     def _entries_layout(self, values):
         return values
 
-    def yw_to_w(self, y, w=None, *, backend=None):
+    def yw_to_w(self, y: ArrayLike, w: ArrayLike | None = None, *,
+                backend: Backend = None) -> Result:
         """Per-synapse ``w[k] * y[row(k)]``: one value per stored entry, in storage order.
 
         ``y`` has one value per row (presynaptic neuron, ``shape[0]``); ``w``
@@ -161,7 +188,8 @@ class CompressedPlasticity:
         """
         return self._yw(y, w, by_row=True, backend=backend)
 
-    def yw_to_w_transposed(self, y, w=None, *, backend=None):
+    def yw_to_w_transposed(self, y: ArrayLike, w: ArrayLike | None = None, *,
+                           backend: Backend = None) -> Result:
         """Per-synapse ``w[k] * y[col(k)]``, ``y`` with one value per column (``shape[1]``).
 
         Examples
@@ -185,7 +213,7 @@ class FixedNumPlasticity(CompressedPlasticity):
 
     def _plastic_view(self):
         n_rows, n_conn = self.indices.shape
-        indptr = jnp.arange(n_rows + 1, dtype=self.indices.dtype) * n_conn
+        indptr = jnp.arange(n_rows + 1, dtype=V.index_dtype_for(n_rows * n_conn)) * n_conn
         return (self._flat_values(self.data), self.indices.reshape(-1), indptr,
                 self._view_shape, self._axis)
 

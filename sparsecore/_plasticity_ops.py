@@ -1,4 +1,4 @@
-"""Spike-triggered weight updates (STDP building blocks) and ``csrmv_yw2y``.
+"""Spike-triggered weight updates (STDP building blocks) and the per-synapse ``*_yw2y``.
 
 Functions over raw buffers, in the argument order of the library this field
 uses today, so that existing models port by changing the import.  Each one
@@ -9,11 +9,15 @@ Conventions shared by every update function:
 
 * A spike is any nonzero entry (``True`` for bool arrays).
 * Only the entries of spiking neurons change; they get ``+ trace`` and are
-  then clipped to ``[w_min, w_max]``.  Entries of silent neurons are returned
-  as they are, even when they lie outside the bounds.  Either bound may be
-  None (no bound on that side).
+  then clipped to ``[w_min, w_max]``.  By default (``clip="updated"``) entries
+  of silent neurons are returned as they are, even when they lie outside the
+  bounds, so the cost stays proportional to the spikes; ``clip="all"`` clips
+  every weight after the update, as brainevent does (one more pass over all
+  weights).  Either bound may be None (no bound on that side).
 * Traces and bounds are converted to the weight's unit; incompatible units
-  raise ``ValueError``.  A plain-number trace needs plain-number weights.
+  raise :class:`sparsecore.UnitMismatchError` (a ``ValueError`` and a
+  ``brainunit.UnitMismatchError``).  A plain-number trace needs plain-number
+  weights.
 * Weights must hold one value per stored entry: a homogeneous (shared,
   scalar) weight cannot change per synapse and is rejected.
 * Run inside ``jax.jit(..., donate_argnums=...)`` with the weight donated, the
@@ -22,15 +26,21 @@ Conventions shared by every update function:
 """
 from __future__ import annotations
 
-import jax.numpy as jnp
+from typing import Literal
 
-from . import _validation as V
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import _units, _validation as V
+from ._typing import ArrayLike, Backend, Result, Shape
 from ._plasticity import (column_index, compressed_update_op, dense_update_op, fixed_update_op,
                           yw2y_op)
 
 __all__ = ["update_csr_on_binary_pre", "update_csr_on_binary_post", "update_csc_on_binary_pre",
            "update_csc_on_binary_post", "update_dense_on_binary_pre",
-           "update_dense_on_binary_post", "csr_to_csc_index", "csrmv_yw2y",
+           "update_dense_on_binary_post", "csr_to_csc_index", "csrmv_yw2y", "cscmv_yw2y",
+           "fcnmv_yw2y",
            "update_fixed_post_conn_on_binary_pre", "update_fixed_pre_conn_on_binary_post"]
 
 
@@ -38,8 +48,20 @@ __all__ = ["update_csr_on_binary_pre", "update_csr_on_binary_post", "update_csc_
 # CSR and CSC
 # ---------------------------------------------------------------------------
 
-def update_csr_on_binary_pre(weight, indices, indptr, pre_spike, post_trace, w_min=None,
-                             w_max=None, *, shape, backend=None):
+def _require_weight_indices(weight_indices, *, where, mirror, layout, call):
+    """The mirror updates cannot run without the map to the weights' positions."""
+    if weight_indices is None:
+        raise TypeError(f"{where}: weight_indices is None, but (indices, indptr) is the "
+                        f"{mirror}-compressed mirror of the {layout} weights and weight_indices "
+                        f"maps its entries to their {layout} positions; pass the third array "
+                        f"returned by {call}.")
+
+
+def update_csr_on_binary_pre(weight: ArrayLike, indices: ArrayLike, indptr: ArrayLike,
+                             pre_spike: ArrayLike, post_trace: ArrayLike,
+                             w_min: ArrayLike | None = None, w_max: ArrayLike | None = None, *,
+                             shape: Shape, backend: Backend = None,
+                             clip: Literal["updated", "all"] = "updated") -> Result:
     """On-pre update of CSR weights: ``W[i, j] += post_trace[j]`` for spiking rows ``i``.
 
     Parameters
@@ -53,10 +75,14 @@ def update_csr_on_binary_pre(weight, indices, indptr, pre_spike, post_trace, w_m
     post_trace : array or Quantity, shape (shape[1],)
         Postsynaptic trace, converted to the weight's unit.
     w_min, w_max : scalar, Quantity or None
-        Bounds applied to the updated entries only.
+        Bounds (None: none on that side), applied as ``clip`` says.
     shape : tuple of int
         ``(n_pre, n_post)``.
     backend : {None, "numba", "jax"}
+    clip : {"updated", "all"}
+        ``"updated"``: bound only the entries the spikes changed (cost
+        proportional to spikes); ``"all"``: bound every weight after the
+        update, as brainevent does (one pass over all weights).
 
     Returns
     -------
@@ -75,11 +101,15 @@ def update_csr_on_binary_pre(weight, indices, indptr, pre_spike, post_trace, w_m
     """
     return compressed_update_op(weight, indices, indptr, None, pre_spike, post_trace, w_min,
                                 w_max, shape=shape, on_pre=True, where="update_csr_on_binary_pre",
-                                backend=backend)
+                                backend=backend, clip=clip)
 
 
-def update_csr_on_binary_post(weight, indices, indptr, weight_indices, pre_trace, post_spike,
-                              w_min=None, w_max=None, *, shape, backend=None):
+def update_csr_on_binary_post(weight: ArrayLike, indices: ArrayLike, indptr: ArrayLike,
+                              weight_indices: ArrayLike, pre_trace: ArrayLike,
+                              post_spike: ArrayLike, w_min: ArrayLike | None = None,
+                              w_max: ArrayLike | None = None, *, shape: Shape,
+                              backend: Backend = None,
+                              clip: Literal["updated", "all"] = "updated") -> Result:
     """On-post update of CSR weights: ``W[i, j] += pre_trace[i]`` for spiking columns ``j``.
 
     The column-compressed structure ``(indices, indptr)`` (row indices, column
@@ -99,10 +129,14 @@ def update_csr_on_binary_post(weight, indices, indptr, weight_indices, pre_trace
     post_spike : array, shape (shape[1],)
         Postsynaptic spikes: bool, or any nonzero number.
     w_min, w_max : scalar, Quantity or None
-        Bounds applied to the updated entries only.
+        Bounds (None: none on that side), applied as ``clip`` says.
     shape : tuple of int
         ``(n_pre, n_post)``.
     backend : {None, "numba", "jax"}
+    clip : {"updated", "all"}
+        ``"updated"``: bound only the entries the spikes changed (cost
+        proportional to spikes); ``"all"``: bound every weight after the
+        update, as brainevent does (one pass over all weights).
 
     Returns
     -------
@@ -114,20 +148,26 @@ def update_csr_on_binary_post(weight, indices, indptr, weight_indices, pre_trace
     >>> import jax.numpy as jnp, sparsecore as sc
     >>> weight = jnp.array([0.5, 0.3, 0.8, 0.2])
     >>> indices, indptr = jnp.array([0, 1, 0, 1]), jnp.array([0, 2, 4])
-    >>> csc_indices, csc_indptr, weight_indices = sc.csr_to_csc_index(indices, indptr,
+    >>> csc_indptr, csc_indices, weight_indices = sc.csr_to_csc_index(indptr, indices,
     ...                                                                shape=(2, 2))
     >>> sc.update_csr_on_binary_post(weight, csc_indices, csc_indptr, weight_indices,
     ...                              jnp.array([0.1, -0.05]), jnp.array([True, False]),
     ...                              shape=(2, 2))
     Array([0.6 , 0.3 , 0.75, 0.2 ], dtype=float32)
     """
+    where = "update_csr_on_binary_post"
+    _require_weight_indices(weight_indices, where=where, mirror="column", layout="CSR",
+                            call="csr_to_csc_index(csr_indptr, csr_indices, shape=shape)")
     return compressed_update_op(weight, indices, indptr, weight_indices, post_spike, pre_trace,
-                                w_min, w_max, shape=shape, on_pre=False,
-                                where="update_csr_on_binary_post", backend=backend)
+                                w_min, w_max, shape=shape, on_pre=False, where=where,
+                                backend=backend, clip=clip)
 
 
-def update_csc_on_binary_post(weight, indices, indptr, pre_trace, post_spike, w_min=None,
-                              w_max=None, *, shape, backend=None):
+def update_csc_on_binary_post(weight: ArrayLike, indices: ArrayLike, indptr: ArrayLike,
+                              pre_trace: ArrayLike, post_spike: ArrayLike,
+                              w_min: ArrayLike | None = None, w_max: ArrayLike | None = None, *,
+                              shape: Shape, backend: Backend = None,
+                              clip: Literal["updated", "all"] = "updated") -> Result:
     """On-post update of CSC weights: ``W[i, j] += pre_trace[i]`` for spiking columns ``j``.
 
     Columns are postsynaptic, so the update walks the stored columns of the
@@ -139,7 +179,7 @@ def update_csc_on_binary_post(weight, indices, indptr, pre_trace, post_spike, w_
         CSC-ordered weights.
     indices, indptr : integer arrays
         Row indices ``(nnz,)`` and column pointers ``(shape[1] + 1,)``.
-    pre_trace, post_spike, w_min, w_max, backend
+    pre_trace, post_spike, w_min, w_max, backend, clip
         As in :func:`update_csr_on_binary_post`.
     shape : tuple of int
         ``(n_pre, n_post)``.
@@ -160,27 +200,30 @@ def update_csc_on_binary_post(weight, indices, indptr, pre_trace, post_spike, w_
     """
     return compressed_update_op(weight, indices, indptr, None, post_spike, pre_trace, w_min,
                                 w_max, shape=shape, on_pre=False, where="update_csc_on_binary_post",
-                                backend=backend)
+                                backend=backend, clip=clip)
 
 
-def update_csc_on_binary_pre(weight, indices, indptr, weight_indices, pre_spike, post_trace,
-                             w_min=None, w_max=None, *, shape, backend=None):
+def update_csc_on_binary_pre(weight: ArrayLike, indices: ArrayLike, indptr: ArrayLike,
+                             pre_spike: ArrayLike, post_trace: ArrayLike,
+                             w_min: ArrayLike | None = None, w_max: ArrayLike | None = None, *,
+                             shape: Shape, backend: Backend = None,
+                             clip: Literal["updated", "all"] = "updated") -> Result:
     """On-pre update of CSC weights: ``W[i, j] += post_trace[j]`` for spiking rows ``i``.
 
-    The mirror of :func:`update_csr_on_binary_post`: ``(indices, indptr)`` is
-    the row-compressed structure of the matrix (column indices, row pointers)
-    and ``weight_indices`` the CSC position of each of its entries, as
-    returned by ``csr_to_csc_index(csc_indices, csc_indptr, shape=(n_post,
-    n_pre))``.
+    Takes the CSC buffers themselves.  Rows are the side the buffers do not
+    compress, so the row-compressed mirror of the structure is built inside
+    the call (a sort, O(nnz log nnz); on concrete buffers it runs once, when
+    traced).  In a loop over traced buffers keep a matrix with its mirror
+    instead: ``sc.CSC(...).with_column_index().update_on_pre(...)`` costs
+    spikes x fan-out per call.
 
     Parameters
     ----------
     weight : array or Quantity, shape (nnz,)
         CSC-ordered weights.
-    indices, indptr, weight_indices : integer arrays
-        Column indices ``(nnz,)``, row pointers ``(shape[0] + 1,)``, map to CSC
-        positions ``(nnz,)``.
-    pre_spike, post_trace, w_min, w_max, backend
+    indices, indptr : integer arrays
+        Row indices ``(nnz,)`` and column pointers ``(shape[1] + 1,)``.
+    pre_spike, post_trace, w_min, w_max, backend, clip
         As in :func:`update_csr_on_binary_pre`.
     shape : tuple of int
         ``(n_pre, n_post)``.
@@ -194,63 +237,82 @@ def update_csc_on_binary_pre(weight, indices, indptr, weight_indices, pre_spike,
     --------
     >>> import jax.numpy as jnp, sparsecore as sc
     >>> w = jnp.array([1., 2., 3.])
-    >>> csc_indices, csc_indptr = jnp.array([0, 2, 1]), jnp.array([0, 2, 3])  # 3 x 2
-    >>> idx, ptr, wi = sc.csr_to_csc_index(csc_indices, csc_indptr, shape=(2, 3))
-    >>> sc.update_csc_on_binary_pre(w, idx, ptr, wi, jnp.array([True, False, True]),
+    >>> indices, indptr = jnp.array([0, 2, 1]), jnp.array([0, 2, 3])  # 3 x 2
+    >>> sc.update_csc_on_binary_pre(w, indices, indptr, jnp.array([True, False, True]),
     ...                             jnp.array([0.5, -1.0]), shape=(3, 2))
     Array([1.5, 2.5, 3. ], dtype=float32)
     """
-    return compressed_update_op(weight, indices, indptr, weight_indices, pre_spike, post_trace,
-                                w_min, w_max, shape=shape, on_pre=True,
-                                where="update_csc_on_binary_pre", backend=backend)
-
-
-def csr_to_csc_index(indices, indptr, *, shape):
-    """Column-compressed structure of a CSR matrix and the map back to CSR positions.
-
-    Works under ``jax.jit`` (``nnz`` is the static length of ``indices``); costs
-    a sort, O(nnz log nnz): build it once and reuse it.  Applied to the
-    buffers of a CSC matrix of shape ``(m, n)`` with ``shape=(n, m)`` it
-    returns that matrix's row-compressed structure and the map to CSC
-    positions.
-
-    Parameters
-    ----------
-    indices, indptr : integer arrays
-        Column indices and row pointers of a CSR matrix.
-    shape : tuple of int
-        ``(m, n)`` of the CSR matrix.
-
-    Returns
-    -------
-    (row_indices, col_indptr, weight_indices)
-        Row index of each entry in column order ``(nnz,)``, column pointers
-        ``(n + 1,)`` and the CSR position of each entry ``(nnz,)``: entry ``k``
-        of column ``j`` (``col_indptr[j] <= k < col_indptr[j + 1]``) is stored at
-        ``weight[weight_indices[k]]``.
-
-    Examples
-    --------
-    >>> import jax.numpy as jnp, sparsecore as sc
-    >>> rows, ptr, wi = sc.csr_to_csc_index(jnp.array([0, 2, 1, 2]), jnp.array([0, 2, 4]),
-    ...                                     shape=(2, 3))
-    >>> rows, ptr, wi
-    (Array([0, 1, 0, 1], dtype=int32), Array([0, 1, 2, 4], dtype=int32), Array([0, 2, 1, 3], dtype=int32))
-    """
-    where = "csr_to_csc_index"
+    where = "update_csc_on_binary_pre"
     shape = V.check_shape(shape, where=where)
+    mirror = _checked_column_index(indices, indptr, shape[::-1], where=where)
+    return compressed_update_op(weight, *mirror, pre_spike, post_trace, w_min, w_max,
+                                shape=shape, on_pre=True, where=where, backend=backend,
+                                clip=clip, full=False)
+
+
+def _checked_column_index(indices, indptr, shape, *, where):
+    """Checked ``(row_indices, col_indptr, weight_indices)`` of CSR buffers of ``shape``."""
     indices = V.as_index_array(indices, name="indices", where=where)
     dummy = jnp.zeros((1,), jnp.float32)
     _, indices, indptr, shape = V.check_csr_arrays(dummy, indices, indptr, shape, where=where)
     return column_index(indices, indptr, shape)
 
 
+def csr_to_csc_index(csr_indptr: ArrayLike, csr_indices: ArrayLike, *, shape: Shape,
+                     include_perm: bool = True) -> tuple[jax.Array, ...]:
+    """Column-compressed structure of a CSR matrix and the map back to CSR positions.
+
+    Works under ``jax.jit`` (``nnz`` is the static length of the indices);
+    costs a sort, O(nnz log nnz): build it once and reuse it.  Applied to the
+    buffers of a CSC matrix of shape ``(m, n)`` with ``shape=(n, m)`` it
+    returns that matrix's row-compressed structure and the map to CSC
+    positions.
+
+    Parameters
+    ----------
+    csr_indptr, csr_indices : integer arrays
+        Row pointers ``(m + 1,)`` and column indices ``(nnz,)`` of a CSR matrix.
+    shape : tuple of int
+        ``(m, n)`` of the CSR matrix.
+    include_perm : bool
+        Return the map to CSR positions (else None in its place).
+
+    Returns
+    -------
+    (csc_indptr, csc_indices, perm)
+        Column pointers ``(n + 1,)``, the row index of each entry in column
+        order ``(nnz,)`` and the CSR position of each entry ``(nnz,)``: entry
+        ``k`` of column ``j`` (``csc_indptr[j] <= k < csc_indptr[j + 1]``) is
+        stored at ``weight[perm[k]]``, so ``weight[perm]`` is the weights in
+        CSC order.  ``csc_indices``, ``csc_indptr`` and ``perm`` are the
+        ``indices``, ``indptr`` and ``weight_indices`` of
+        :func:`update_csr_on_binary_post`.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp, sparsecore as sc
+    >>> ptr, rows, perm = sc.csr_to_csc_index(jnp.array([0, 2, 4]), jnp.array([0, 2, 1, 2]),
+    ...                                       shape=(2, 3))
+    >>> ptr, rows, perm
+    (Array([0, 1, 2, 4], dtype=int32), Array([0, 1, 0, 1], dtype=int32), Array([0, 2, 1, 3], dtype=int32))
+    """
+    where = "csr_to_csc_index"
+    if not isinstance(include_perm, (bool, np.bool_)):
+        raise TypeError(f"{where}: include_perm must be True or False, got {include_perm!r}.")
+    shape = V.check_shape(shape, where=where)
+    rows, col_indptr, perm = _checked_column_index(csr_indices, csr_indptr, shape, where=where)
+    return col_indptr, rows, (perm if include_perm else None)
+
+
 # ---------------------------------------------------------------------------
 # fixed number of connections per neuron
 # ---------------------------------------------------------------------------
 
-def update_fixed_post_conn_on_binary_pre(data, indices, pre_spike, post_trace, w_min=None,
-                                         w_max=None, *, shape, backend=None):
+def update_fixed_post_conn_on_binary_pre(data: ArrayLike, indices: ArrayLike, pre_spike: ArrayLike,
+                                         post_trace: ArrayLike, w_min: ArrayLike | None = None,
+                                         w_max: ArrayLike | None = None, *, shape: Shape,
+                                         backend: Backend = None,
+                                         clip: Literal["updated", "all"] = "updated") -> Result:
     """On-pre update of FixedPostNumConn tables: ``W[i, indices[i, c]] += post_trace``.
 
     Parameters
@@ -259,7 +321,7 @@ def update_fixed_post_conn_on_binary_pre(data, indices, pre_spike, post_trace, w
         One weight per connection.
     indices : integer array, shape (n_pre, n_conn)
         Postsynaptic targets of every presynaptic neuron.
-    pre_spike, post_trace, w_min, w_max, backend
+    pre_spike, post_trace, w_min, w_max, backend, clip
         As in :func:`update_csr_on_binary_pre`.
     shape : tuple of int
         ``(n_pre, n_post)``.
@@ -280,17 +342,20 @@ def update_fixed_post_conn_on_binary_pre(data, indices, pre_spike, post_trace, w
     """
     return fixed_update_op(data, indices, pre_spike, post_trace, w_min, w_max, shape=shape,
                            on_pre=True, where="update_fixed_post_conn_on_binary_pre",
-                           backend=backend)
+                           backend=backend, clip=clip)
 
 
-def update_fixed_pre_conn_on_binary_post(data, indices, pre_trace, post_spike, w_min=None,
-                                         w_max=None, *, shape, backend=None):
+def update_fixed_pre_conn_on_binary_post(data: ArrayLike, indices: ArrayLike, pre_trace: ArrayLike,
+                                         post_spike: ArrayLike, w_min: ArrayLike | None = None,
+                                         w_max: ArrayLike | None = None, *, shape: Shape,
+                                         backend: Backend = None,
+                                         clip: Literal["updated", "all"] = "updated") -> Result:
     """On-post update of FixedPreNumConn tables: ``W[indices[j, c], j] += pre_trace``.
 
     The mirror of :func:`update_fixed_post_conn_on_binary_pre`: ``data`` and
     ``indices`` have one row per postsynaptic neuron, shape ``(n_post,
     n_conn)``, ``indices`` holding its presynaptic sources; ``pre_trace``,
-    ``post_spike``, the bounds and ``backend`` are as in
+    ``post_spike``, the bounds, ``backend`` and ``clip`` are as in
     :func:`update_csr_on_binary_post`.  ``shape`` is ``(n_pre, n_post)``; the
     result has the shape of ``data``.
 
@@ -306,15 +371,17 @@ def update_fixed_pre_conn_on_binary_post(data, indices, pre_trace, post_spike, w
     """
     return fixed_update_op(data, indices, post_spike, pre_trace, w_min, w_max, shape=shape,
                            on_pre=False, where="update_fixed_pre_conn_on_binary_post",
-                           backend=backend)
+                           backend=backend, clip=clip)
 
 
 # ---------------------------------------------------------------------------
 # dense
 # ---------------------------------------------------------------------------
 
-def update_dense_on_binary_pre(weight, pre_spike, post_trace, w_min=None, w_max=None, *,
-                               backend=None):
+def update_dense_on_binary_pre(weight: ArrayLike, pre_spike: ArrayLike, post_trace: ArrayLike,
+                               w_min: ArrayLike | None = None, w_max: ArrayLike | None = None, *,
+                               backend: Backend = None,
+                               clip: Literal["updated", "all"] = "updated") -> Result:
     """On-pre update of dense weights: ``W[i, :] += post_trace`` for spiking ``i``.
 
     Parameters
@@ -324,8 +391,10 @@ def update_dense_on_binary_pre(weight, pre_spike, post_trace, w_min=None, w_max=
         bool, or any nonzero number.
     post_trace : array or Quantity, shape (n_post,)
     w_min, w_max : scalar, Quantity or None
-        Bounds applied to the updated rows only.
+        Bounds (None: none on that side).
     backend : {None, "numba", "jax"}
+    clip : {"updated", "all"}
+        Bound the updated rows only, or every weight (brainevent's behaviour).
 
     Returns
     -------
@@ -341,11 +410,13 @@ def update_dense_on_binary_pre(weight, pre_spike, post_trace, w_min=None, w_max=
            [1., 2., 2.]], dtype=float32)
     """
     return dense_update_op(weight, pre_spike, post_trace, w_min, w_max, axis=0,
-                         where="update_dense_on_binary_pre", backend=backend)
+                         where="update_dense_on_binary_pre", backend=backend, clip=clip)
 
 
-def update_dense_on_binary_post(weight, pre_trace, post_spike, w_min=None, w_max=None, *,
-                                backend=None):
+def update_dense_on_binary_post(weight: ArrayLike, pre_trace: ArrayLike, post_spike: ArrayLike,
+                                w_min: ArrayLike | None = None, w_max: ArrayLike | None = None, *,
+                                backend: Backend = None,
+                                clip: Literal["updated", "all"] = "updated") -> Result:
     """On-post update of dense weights: ``W[:, j] += pre_trace`` for spiking ``j``.
 
     Parameters
@@ -355,8 +426,10 @@ def update_dense_on_binary_post(weight, pre_trace, post_spike, w_min=None, w_max
     post_spike : array, shape (n_post,)
         bool, or any nonzero number.
     w_min, w_max : scalar, Quantity or None
-        Bounds applied to the updated columns only.
+        Bounds (None: none on that side).
     backend : {None, "numba", "jax"}
+    clip : {"updated", "all"}
+        Bound the updated columns only, or every weight (brainevent's behaviour).
 
     Returns
     -------
@@ -372,14 +445,15 @@ def update_dense_on_binary_post(weight, pre_trace, post_spike, w_min=None, w_max
            [-0.5,  0. , -0.5]], dtype=float32)
     """
     return dense_update_op(weight, post_spike, pre_trace, w_min, w_max, axis=1,
-                         where="update_dense_on_binary_post", backend=backend)
+                         where="update_dense_on_binary_post", backend=backend, clip=clip)
 
 
 # ---------------------------------------------------------------------------
 # csrmv_yw2y
 # ---------------------------------------------------------------------------
 
-def csrmv_yw2y(y, w, indices, indptr, *, shape, transpose=False, backend=None):
+def csrmv_yw2y(y: ArrayLike, w: ArrayLike, indices: ArrayLike, indptr: ArrayLike, *, shape: Shape,
+               transpose: bool = False, backend: Backend = None) -> Result:
     """Per-synapse product of a neuron vector and CSR weights: one value per entry.
 
     ``out[k] = w[k] * y[row(k)]``, or ``w[k] * y[indices[k]]`` with
@@ -420,3 +494,105 @@ def csrmv_yw2y(y, w, indices, indptr, *, shape, transpose=False, backend=None):
                    where="csrmv_yw2y")
 
 
+
+
+def cscmv_yw2y(y: ArrayLike, w: ArrayLike, indices: ArrayLike, indptr: ArrayLike, *, shape: Shape,
+               transpose: bool = False, backend: Backend = None) -> Result:
+    """Per-synapse product of a neuron vector and CSC weights: one value per entry.
+
+    The CSC form of :func:`csrmv_yw2y`: ``out[k] = w[k] * y[row(k)]`` with
+    ``row(k) = indices[k]``, or ``w[k] * y[col(k)]`` with ``transpose=True``.
+
+    Parameters
+    ----------
+    y : array or Quantity
+        Shape ``(shape[0],)``, or ``(shape[1],)`` with ``transpose=True``.
+    w : array or Quantity
+        One value per stored entry ``(nnz,)`` in CSC order (a scalar is
+        broadcast).
+    indices, indptr : integer arrays
+        Row indices ``(nnz,)`` and column pointers ``(shape[1] + 1,)``.
+    shape : tuple of int
+        ``(m, n)`` of the CSC matrix.
+    transpose : bool
+        Index ``y`` by column instead of row.
+    backend : {None, "numba", "jax"}
+
+    Returns
+    -------
+    array or Quantity
+        Shape ``(nnz,)``, unit ``unit(y) * unit(w)``.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp, sparsecore as sc
+    >>> w = jnp.array([0.5, 0.3, 0.7])
+    >>> indices, indptr = jnp.array([0, 2, 1]), jnp.array([0, 2, 3])   # 3 x 2
+    >>> sc.cscmv_yw2y(jnp.array([1., 2., 4.]), w, indices, indptr, shape=(3, 2))
+    Array([0.5, 1.2, 1.4], dtype=float32)
+    >>> sc.cscmv_yw2y(jnp.array([1., 10.]), w, indices, indptr, shape=(3, 2), transpose=True)
+    Array([0.5, 0.3, 7. ], dtype=float32)
+    """
+    where = "cscmv_yw2y"
+    shape = V.check_shape(shape, where=where)
+    # CSC buffers are the CSR buffers of the transpose: its rows are our columns
+    return yw2y_op(y, w, indices, indptr, shape=shape[::-1], transpose=not transpose,
+                   backend=backend, where=where)
+
+
+def fcnmv_yw2y(y: ArrayLike, w: ArrayLike, indices: ArrayLike, *, shape: Shape,
+               transpose: bool = False, backend: Backend = None) -> Result:
+    """Per-synapse product of a neuron vector and fixed-number weights.
+
+    For the FixedPostNumConn layout (``indices`` of shape ``(shape[0],
+    n_conn)`` holding column indices): ``out[i, c] = w[i, c] * y[i]``, or
+    ``w[i, c] * y[indices[i, c]]`` with ``transpose=True``.
+
+    Parameters
+    ----------
+    y : array or Quantity
+        Shape ``(shape[0],)``, or ``(shape[1],)`` with ``transpose=True``.
+    w : array or Quantity
+        Shape ``(shape[0], n_conn)`` (a scalar is broadcast).
+    indices : integer array, shape (shape[0], n_conn)
+    shape : tuple of int
+        ``(m, n)`` of the matrix.
+    transpose : bool
+        Index ``y`` by column instead of row.
+    backend : {None, "numba", "jax"}
+
+    Returns
+    -------
+    array or Quantity
+        Shape ``(shape[0], n_conn)``, unit ``unit(y) * unit(w)``.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp, sparsecore as sc
+    >>> w, indices = jnp.array([[1., 2.], [3., 4.]]), jnp.array([[0, 2], [1, 2]])
+    >>> sc.fcnmv_yw2y(jnp.array([1., 10.]), w, indices, shape=(2, 3))
+    Array([[ 1.,  2.],
+           [30., 40.]], dtype=float32)
+    >>> sc.fcnmv_yw2y(jnp.array([1., 10., 100.]), w, indices, shape=(2, 3), transpose=True)
+    Array([[  1., 200.],
+           [ 30., 400.]], dtype=float32)
+    """
+    where = "fcnmv_yw2y"
+    shape = V.check_shape(shape, where=where)
+    indices = V.as_index_array(indices, name="indices", where=where, ndim=2)
+    n_rows, n_conn = indices.shape
+    if n_rows != shape[0]:
+        raise ValueError(f"{where}: indices must have one row per matrix row ({shape[0]}), got "
+                         f"shape {tuple(indices.shape)}.")
+    mantissa, unit = _units.split(w)
+    mantissa = V.as_values(mantissa, name="w", where=where)
+    if mantissa.ndim == 2:
+        if tuple(mantissa.shape) != tuple(indices.shape):
+            raise ValueError(f"{where}: w must have the shape of indices "
+                             f"{tuple(indices.shape)} (or be a scalar), got "
+                             f"{tuple(mantissa.shape)}.")
+        mantissa = mantissa.reshape(-1)
+    indptr = jnp.arange(n_rows + 1, dtype=indices.dtype) * n_conn
+    out = yw2y_op(y, _units.attach(mantissa, unit), indices.reshape(-1), indptr, shape=shape,
+                  transpose=transpose, backend=backend, where=where)
+    return out.reshape(indices.shape)

@@ -1,9 +1,13 @@
 """Checks shared by every matrix class and functional op.
 
-Cheap structural checks (ranks, dtypes, lengths) always run; checks that scan
-values (bounds, monotone ``indptr``) run only when the arrays are concrete:
-under ``jax.jit`` tracing they are skipped, and the numba kernels still refuse
-out-of-range indices with an error instead of reading outside a buffer.
+Cheap structural checks (ranks, dtypes, lengths) always run, and index arrays
+are canonicalised once, here (int32, or int64 when the values need it).
+Checks that scan values (bounds, monotone ``indptr``) run at construction only
+when the arrays are concrete: under ``jax.jit`` tracing they are skipped, the
+numba kernels still refuse out-of-range indices and malformed ``indptr`` with
+an error, and :func:`check_structure` (behind the matrices' ``check()``) runs
+the scans inside the compiled program on request.  docs/checks.md lists what
+is checked where.
 """
 from __future__ import annotations
 
@@ -15,8 +19,10 @@ import numpy as np
 
 from ._errors import SparseFormatError
 
-__all__ = ["check_shape", "as_index_array", "as_values", "is_concrete", "check_bounds",
-           "check_indptr", "check_csr_arrays", "check_fcn_arrays", "FLOAT_DTYPES"]
+__all__ = ["check_shape", "as_index_array", "index_dtype_for", "as_array", "as_values",
+           "is_concrete",
+           "check_bounds", "check_indptr", "check_structure", "check_csr_arrays",
+           "check_fcn_arrays", "FLOAT_DTYPES"]
 
 FLOAT_DTYPES = tuple(np.dtype(d) for d in (jnp.float16, jnp.bfloat16, jnp.float32, jnp.float64))
 
@@ -43,8 +49,27 @@ def check_shape(shape, *, where: str) -> tuple[int, int]:
     return tuple(dims)
 
 
+_INT32 = np.iinfo(np.int32)
+_INT64 = np.iinfo(np.int64)
+
+
+def index_dtype_for(largest: int):
+    """The index dtype that holds every value up to ``largest``: int32, else int64."""
+    return jnp.int32 if largest <= _INT32.max else jnp.int64
+
+
 def as_index_array(x, *, name: str, where: str, ndim: int = 1):
-    """An integer index array (int32 unless the values need int64)."""
+    """An integer index array, canonicalised: int32 unless the values need int64.
+
+    NumPy and JAX arrays of any integer dtype are accepted.  Narrow dtypes
+    (int8, uint8, int16, uint16) widen to int32, so arithmetic on them (row
+    ids, pointers) cannot overflow.  Wide ones (int64, uint32, uint64) become
+    int32 when their values fit, else int64 (with x64 enabled; otherwise an
+    ``OverflowError``): never a silent downcast.  Traced wide arrays, whose
+    values are unknown, keep 64 bits (uint32 becomes int64 with x64, and int32
+    without: a value of 2**31 or more then turns negative, which every index
+    check refuses, so no valid index changes).
+    """
     if isinstance(x, jax.Array) or isinstance(x, jax.core.Tracer):
         arr = x
     else:
@@ -58,20 +83,49 @@ def as_index_array(x, *, name: str, where: str, ndim: int = 1):
                         f"with {name}.astype(np.int32).")
     if arr.ndim != ndim:
         raise ValueError(f"{where}: {name} must be {ndim}-D, got shape {tuple(arr.shape)}.")
-    if isinstance(arr, np.ndarray):
-        if arr.dtype.itemsize > 4 or arr.dtype == np.uint32:
-            too_big = arr.size and (arr.max() > np.iinfo(np.int32).max
-                                    or arr.min() < np.iinfo(np.int32).min)
-            if not too_big:
-                arr = arr.astype(np.int32)
-            elif not jax.config.jax_enable_x64:
-                raise OverflowError(f"{where}: {name} holds values up to {arr.max()}, beyond "
-                                    f"int32; enable 64-bit indices with "
-                                    f"jax.config.update('jax_enable_x64', True).")
-        elif arr.dtype != np.int32:
-            arr = arr.astype(np.int32)  # int8/int16/uint8/uint16 widen losslessly
-        arr = jnp.asarray(arr)
-    return arr
+    return _canonical_index(arr, name=name, where=where)
+
+
+def _canonical_index(arr, *, name: str, where: str):
+    dtype = np.dtype(arr.dtype)
+    if dtype == np.int32:
+        return jnp.asarray(arr)
+    if dtype.itemsize < 4:  # int8/int16/uint8/uint16 widen losslessly
+        return jnp.asarray(arr).astype(jnp.int32)
+    if not is_concrete(arr):
+        if dtype == np.uint32 and not jax.config.jax_enable_x64:
+            return arr.astype(jnp.int32)  # see the docstring: out-of-range stays out of range
+        return arr.astype(jnp.int64)  # a traced 64-bit array exists only with x64
+    values = np.asarray(arr)
+    if values.size == 0 or (values.min() >= _INT32.min and values.max() <= _INT32.max):
+        return jnp.asarray(values.astype(np.int32))
+    if values.max() > _INT64.max:
+        raise OverflowError(f"{where}: {name} holds values up to {values.max()}, beyond int64; "
+                            f"no matrix has that many rows or columns.")
+    if not jax.config.jax_enable_x64:
+        raise OverflowError(f"{where}: {name} holds values up to {values.max()}, beyond "
+                            f"int32; enable 64-bit indices with "
+                            f"jax.config.update('jax_enable_x64', True).")
+    return jnp.asarray(values.astype(np.int64))
+
+
+_KINDS = {"U": "strings", "S": "byte strings", "O": "Python objects", "M": "datetimes",
+          "m": "timedeltas", "V": "raw records"}
+
+
+def as_array(x, *, name: str, where: str, expected: str):
+    """``jnp.asarray(x)``; for a dtype JAX has no type for (strings, dates, objects) a
+    ``TypeError`` naming ``name``, the dtype given and ``expected``."""
+    try:
+        return jnp.asarray(x)
+    except TypeError:
+        try:
+            dtype = np.asarray(x).dtype
+            given = f"{_KINDS.get(dtype.kind, 'values')} (dtype {dtype})"
+        except Exception:  # not even NumPy makes an array of it
+            given = type(x).__name__
+        raise TypeError(f"{where}: {name} must be {expected}, got {given}; convert it to "
+                        f"one of those dtypes first.") from None
 
 
 def as_values(x, *, name: str, where: str):
@@ -102,18 +156,92 @@ def check_bounds(indices, limit: int, *, name: str, where: str):
                                 f"index must address a row/column of the matrix.")
 
 
-def check_indptr(indptr, nnz: int, *, where: str):
+def check_indptr(indptr, nnz: int, *, where: str, name: str = "indptr"):
     if not is_concrete(indptr):
         return
     values = np.asarray(indptr)
     if values[0] != 0 or values[-1] != nnz:
-        raise SparseFormatError(f"{where}: indptr must start at 0 and end at nnz={nnz}, got "
-                                f"indptr[0]={values[0]}, indptr[-1]={values[-1]}.")
+        raise SparseFormatError(f"{where}: {name} must start at 0 and end at nnz={nnz}, got "
+                                f"{name}[0]={values[0]}, {name}[-1]={values[-1]}.")
     steps = np.diff(values)
     if (steps < 0).any():
         i = int(np.argmax(steps < 0))
-        raise SparseFormatError(f"{where}: indptr must be non-decreasing, but indptr[{i}]="
-                                f"{values[i]} > indptr[{i + 1}]={values[i + 1]}.")
+        raise SparseFormatError(f"{where}: {name} must be non-decreasing, but {name}[{i}]="
+                                f"{values[i]} > {name}[{i + 1}]={values[i + 1]}.")
+
+
+def _indptr_ok(indptr, nnz: int):
+    steps_ok = jnp.all(indptr[:-1] <= indptr[1:])
+    return (indptr[0] == 0) & (indptr[-1] == nnz) & steps_ok
+
+
+def _bounds_ok(indices, limit: int):
+    if indices.size == 0:
+        return jnp.bool_(True)
+    if limit > np.iinfo(indices.dtype).max:  # every value of the dtype is below the limit
+        return jnp.all(indices >= 0)
+    return jnp.all((indices >= 0) & (indices < limit))
+
+
+def check_structure(checks, *, where: str):
+    """Value scans that also run inside ``jax.jit``.
+
+    ``checks`` holds, in the order they are reported, ``("indptr", indptr,
+    nnz, name)`` (must rise from 0 to ``nnz``), ``("bounds", indices, limit,
+    name)`` (every value in ``[0, limit)``) and ``("prob", prob, None,
+    name)`` (in ``[0, 1]``).  Concrete arrays are scanned now and a problem
+    raises (:class:`~sparsecore.SparseFormatError` for a structure,
+    ``ValueError`` for a probability).  Traced arrays get a device-side test
+    (O(entries) reductions); only when it fails does a host callback run the
+    same scans on the values and raise the same error, which surfaces from the
+    compiled call as a ``jax.errors.JaxRuntimeError`` carrying the message.
+
+    Returns the arrays, traced ones passed through the test: whatever is
+    computed from the returned arrays runs after the callback, so its error
+    is the one reported (a kernel reading the unchecked arrays could fail
+    first, with its own less specific message).  The scan also runs when
+    nothing uses the returned arrays.  Under ``vmap`` the test cannot branch,
+    and the host scans run on every call.
+    """
+    arrays = tuple(check[1] for check in checks)
+
+    def scan(*values):
+        for (kind, _, n, name), v in zip(checks, values):
+            v = np.asarray(v)
+            if kind == "indptr":
+                check_indptr(v, n, where=where, name=name)
+            elif kind == "bounds":
+                check_bounds(v, n, name=name, where=where)
+            elif not 0.0 <= float(v) <= 1.0:
+                raise ValueError(f"{where}: {name}={float(v)!r} is outside [0, 1]; it is the "
+                                 f"probability that each entry exists.")
+
+    if is_concrete(*arrays):
+        scan(*arrays)
+        return arrays
+    ok = jnp.bool_(True)
+    for kind, array, n, _ in checks:
+        if kind == "indptr":
+            ok &= _indptr_ok(array, n)
+        elif kind == "bounds":
+            ok &= _bounds_ok(array, n)
+        else:
+            ok &= (array >= 0) & (array <= 1)  # False for NaN
+
+    def raise_on_host(*values):
+        scan(*values)
+        return np.bool_(True)  # not reached: the scan raises
+
+    def fail(values):
+        # an effect, so the scan runs even if nothing uses the returned arrays ...
+        jax.debug.callback(scan, *values)
+        # ... and a result the returned arrays wait for, so it runs before their users
+        done = jax.pure_callback(raise_on_host, jax.ShapeDtypeStruct((), np.bool_), *values,
+                                 vmap_method="sequential")
+        return jax.lax.optimization_barrier((done, values))[1]
+
+    return jax.lax.cond(ok, lambda values: values, fail, arrays)
+
 
 def check_csr_arrays(data, indices, indptr, shape, *, where: str, full: bool = True):
     """Validate CSR buffers for ``shape`` = (rows, cols); returns normalised arrays.

@@ -99,8 +99,8 @@ class CSRLayerState:
         if on_post is not None:
             if not hasattr(self, "_pre_ids"):
                 with jax.ensure_compile_time_eval():
-                    self._pre_ids, self._post_indptr, self.w_indices = sc.csr_to_csc_index(
-                        self.indices, self.indptr, shape=(N_PRE, N_POST))
+                    self._post_indptr, self._pre_ids, self.w_indices = sc.csr_to_csc_index(
+                        self.indptr, self.indices, shape=(N_PRE, N_POST))
             spike, trace = on_post["spike"], on_post["trace"]
             self.weight = sc.update_csr_on_binary_post(
                 self.weight, self._pre_ids, self._post_indptr, self.w_indices, trace, spike,
@@ -128,7 +128,7 @@ def test_csr_layer_stdp_jitted_and_donated(rng):
     """The same step under jit with the weight donated, inside lax.scan."""
     indices, indptr, mask, rows = _conn(rng)
     weight = rng.uniform(0, 1, indices.size).astype(np.float32)
-    pre_ids, post_indptr, w_indices = sc.csr_to_csc_index(indices, indptr, shape=(N_PRE, N_POST))
+    post_indptr, pre_ids, w_indices = sc.csr_to_csc_index(indptr, indices, shape=(N_PRE, N_POST))
     pre_spikes = rng.random((5, N_PRE)) < 0.3
     post_spikes = rng.random((5, N_POST)) < 0.3
     traces_pre = rng.normal(scale=0.1, size=(5, N_PRE)).astype(np.float32)

@@ -195,9 +195,9 @@ def test_functional_matches_classes():
                  sc.binary_jitnmv(0.5, 2.0, 0.2, v[:37] if t else v, 7, shape=(37, 53),
                                   transpose=t, corder=c, backend="jax")) for c, t in modes]
 
+    # corder is a kernel layout order: the matrix is the R class's for either value
+    M = sc.JITCNormalR((0.5, 2.0, 0.2, 7), shape=(37, 53))
     for (corder, transpose), (dense, product) in zip(modes, functional(v)):
-        M = sc.JITCNormalR((0.5, 2.0, 0.2, 7), shape=(37, 53)) if corder else \
-            sc.JITCNormalC((0.5, 2.0, 0.2, 7), shape=(37, 53))
         D = np.asarray(M.todense())
         D = D.T if transpose else D
         np.testing.assert_array_equal(dense, D)

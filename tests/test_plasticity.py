@@ -99,7 +99,7 @@ def test_compressed_updates_match_loop(rng, which, bounds, spike_kind, backend):
                                                          shape=c.shape, backend=backend)
         w, rows, cols = c.w, c.rows, c.cols
     elif which == "csr_post":
-        ci, cp, wi = sc.csr_to_csc_index(c.indices, c.indptr, shape=c.shape)
+        cp, ci, wi = sc.csr_to_csc_index(c.indptr, c.indices, shape=c.shape)
         fn = lambda w, s, t: sc.update_csr_on_binary_post(w, ci, cp, wi, t, s, lo, hi,
                                                           shape=c.shape, backend=backend)
         w, rows, cols = c.w, c.rows, c.cols
@@ -108,9 +108,8 @@ def test_compressed_updates_match_loop(rng, which, bounds, spike_kind, backend):
                                                           lo, hi, shape=c.shape, backend=backend)
         w, rows, cols = c.csc_w, c.csc_rows, c.csc_cols
     else:
-        ri, rp, wi = sc.csr_to_csc_index(c.csc_indices, c.csc_indptr, shape=(n, m))
-        fn = lambda w, s, t: sc.update_csc_on_binary_pre(w, ri, rp, wi, s, t, lo, hi,
-                                                         shape=c.shape, backend=backend)
+        fn = lambda w, s, t: sc.update_csc_on_binary_pre(w, c.csc_indices, c.csc_indptr, s, t,
+                                                         lo, hi, shape=c.shape, backend=backend)
         w, rows, cols = c.csc_w, c.csc_rows, c.csc_cols
     expected = loop_update(rows, cols, w, spike, trace, lo, hi, on_pre=on_pre)
     for jit in (False, True):
@@ -127,7 +126,7 @@ def test_float64(rng, x64, which, backend):
         out = sc.update_csr_on_binary_pre(c.w, c.indices, c.indptr, spike, trace, -0.5, 0.5,
                                           shape=c.shape, backend=backend)
     else:
-        ci, cp, wi = sc.csr_to_csc_index(c.indices, c.indptr, shape=c.shape)
+        cp, ci, wi = sc.csr_to_csc_index(c.indptr, c.indices, shape=c.shape)
         out = sc.update_csr_on_binary_post(c.w, ci, cp, wi, trace, spike, -0.5, 0.5,
                                            shape=c.shape, backend=backend)
     assert out.dtype == np.float64
@@ -137,14 +136,14 @@ def test_float64(rng, x64, which, backend):
 
 def test_csr_to_csc_index_matches_scipy(rng):
     c = Case(rng, duplicates=False)
-    ci, cp, wi = sc.csr_to_csc_index(c.indices, c.indptr, shape=c.shape)
+    cp, ci, wi = sc.csr_to_csc_index(c.indptr, c.indices, shape=c.shape)
     ref = __import__("scipy.sparse", fromlist=["x"]).csr_array(
         (np.arange(len(c.w)) + 1.0, c.indices, c.indptr), shape=c.shape).tocsc()
     np.testing.assert_array_equal(cp, ref.indptr)
     np.testing.assert_array_equal(ci, ref.indices)
     np.testing.assert_array_equal(np.asarray(wi) + 1, ref.data)
-    jitted = jax.jit(lambda i, p: sc.csr_to_csc_index(i, p, shape=c.shape))(c.indices, c.indptr)
-    for a, b in zip(jitted, (ci, cp, wi)):
+    jitted = jax.jit(lambda p, i: sc.csr_to_csc_index(p, i, shape=c.shape))(c.indptr, c.indices)
+    for a, b in zip(jitted, (cp, ci, wi)):
         np.testing.assert_array_equal(a, b)
 
 
@@ -156,7 +155,7 @@ def test_degenerate(shape, backend):
     out = sc.update_csr_on_binary_pre(w, indices, indptr, np.ones(m, bool), np.ones(n), 0, 1,
                                       shape=shape, backend=backend)
     assert out.shape == (0,)
-    ci, cp, wi = sc.csr_to_csc_index(indices, indptr, shape=shape)
+    cp, ci, wi = sc.csr_to_csc_index(indptr, indices, shape=shape)
     out = sc.update_csr_on_binary_post(w, ci, cp, wi, np.ones(m), np.ones(n, bool),
                                        shape=shape, backend=backend)
     assert out.shape == (0,) and cp.shape == (n + 1,)
@@ -367,7 +366,7 @@ def test_errors(rng):
     with pytest.raises(ValueError, match="weight must have one value per stored entry"):
         sc.update_csr_on_binary_pre(c.w[:-1], c.indices, c.indptr, pre, trace, shape=c.shape)
     with pytest.raises(ValueError, match="weight_indices"):
-        ci, cp, wi = sc.csr_to_csc_index(c.indices, c.indptr, shape=c.shape)
+        cp, ci, wi = sc.csr_to_csc_index(c.indptr, c.indices, shape=c.shape)
         sc.update_csr_on_binary_post(c.w, ci, cp, wi[:-1], np.ones(m), np.ones(n),
                                      shape=c.shape)
     with pytest.raises(ValueError, match="w_min must be a scalar"):

@@ -57,3 +57,163 @@ def add_row(out, dst, x, src, w, event):
                 out[dst, c] += w
         else:
             out[dst, c] += w * x[src, c]
+
+
+@numba.njit(cache=True, inline="always")
+def indptr_ok(indptr, nnz):
+    """Whether ``indptr`` rises from 0 to ``nnz`` without decreasing: O(rows) reads.
+
+    Without it a decreasing pointer would silently drop a row, and one ending
+    short of ``nnz`` would drop entries.
+    """
+    n = indptr.shape[0]
+    if n == 0 or indptr[0] != 0 or indptr[n - 1] != nnz:
+        return False
+    ok = True
+    for i in range(n - 1):
+        ok &= indptr[i] <= indptr[i + 1]  # no early exit: the loop stays branch-free
+    return ok
+
+
+# ---------------------------------------------------------------------------
+# Row-wise products, shared by the CSR and the fixed-number kernels.  Row ``i``
+# holds the entries ``[indptr[i], indptr[i + 1])`` of the flat ``data`` and
+# ``indices``; with ``width > 0`` (a fixed number of entries per row) it holds
+# ``[i * width, (i + 1) * width)`` and ``indptr`` is not read.  ``width`` is
+# -1 or ``indices.size`` over ``n_rows``, so a CSR call site's literal -1 folds
+# the branch away.  ``homo``:
+# ``data[0]`` is the weight of every entry.
+# ---------------------------------------------------------------------------
+
+_FOUR = numba.uint64(4)
+
+
+@numba.njit(cache=True, inline="always")
+def row_span(indptr, width, i, nnz):
+    """``(start, stop, ok)`` of row ``i`` as unsigned offsets; ``ok`` False when outside."""
+    if width >= 0:
+        start = i * width
+        return numba.uint64(start), numba.uint64(start + width), True
+    start = indptr[i]
+    stop = indptr[i + 1]
+    return numba.uint64(start), numba.uint64(stop), 0 <= start and stop <= nnz
+
+
+@numba.njit(cache=True, inline="always")
+def row_entries(data, indices, start, stop, homo):
+    """Views of the weights and indices of the entries ``[start, stop)``.
+
+    The loops then run from 0: measured 1.4x faster than offsets from ``start``.
+    """
+    return (data if homo else data[start:stop]), indices[start:stop]
+
+
+@numba.njit(cache=True, inline="always")
+def _weight(data, k, homo):
+    return data[0] if homo else data[k]
+
+
+@numba.njit(cache=True, inline="always")
+def gather_row(data, indices, x, n_x, homo, event, zero):
+    """``(sum_k w_k x[indices[k]], bad)`` over one row's entries (see :func:`row_entries`).
+
+    With ``event`` each active input (``x > 0``) adds its weight: a branch, so
+    only active inputs extend the add chain.  The float sum keeps four
+    independent partial sums (one add chain would bound it by the add latency).
+    ``bad`` reports an index outside ``[0, n_x)`` (read clamped meanwhile).
+    """
+    bad = False
+    n = numba.uint64(indices.shape[0])  # unsigned: no wraparound code
+    if event:
+        acc = zero
+        for k in range(n):
+            j, bad_j = checked(indices[k], n_x)
+            bad |= bad_j
+            if x[j] > 0:
+                acc += _weight(data, k, homo)
+        return acc, bad
+    a0 = zero
+    a1 = zero
+    a2 = zero
+    a3 = zero
+    n4 = n - n % _FOUR
+    for k in range(0, n4, _FOUR):
+        j0, b0 = checked(indices[k], n_x)
+        j1, b1 = checked(indices[k + 1], n_x)
+        j2, b2 = checked(indices[k + 2], n_x)
+        j3, b3 = checked(indices[k + 3], n_x)
+        bad |= b0 | b1 | b2 | b3
+        a0 += _weight(data, k, homo) * x[j0]
+        a1 += _weight(data, k + 1, homo) * x[j1]
+        a2 += _weight(data, k + 2, homo) * x[j2]
+        a3 += _weight(data, k + 3, homo) * x[j3]
+    for k in range(n4, n):
+        j, bad_j = checked(indices[k], n_x)
+        bad |= bad_j
+        a0 += _weight(data, k, homo) * x[j]
+    return (a0 + a1) + (a2 + a3), bad
+
+
+@numba.njit(cache=True, inline="always")
+def rows_mv(data, indices, indptr, width, n_rows, x, out, transpose, event, homo):
+    """``out = A @ x`` (``A.T @ x`` when ``transpose``) for a vector ``x``; 0, or 1 on a bad index.
+
+    Gathers clamp an outside index and report it after the loop; scatters
+    refuse it before writing.  A transposed event product skips inactive rows
+    before reading their indices.
+    """
+    nnz = indices.shape[0]
+    n_x, n_out, ok = begin(out, x, nnz > 0)
+    if not ok:
+        return 1  # entries exist but there is nothing they could index
+    if width < 0 and not indptr_ok(indptr, nnz):  # CSR: the literal -1 keeps this
+        return 1
+    bad = False
+    for i in range(n_rows):
+        if transpose and event and not x[i] > 0:
+            continue
+        start, stop, ok = row_span(indptr, width, i, nnz)
+        if not ok:
+            return 1
+        row_data, row_indices = row_entries(data, indices, start, stop, homo)
+        if not transpose:
+            out[i], bad_i = gather_row(row_data, row_indices, x, n_x, homo, event, out[i])
+            bad |= bad_i
+            continue
+        xi = x[i]
+        for k in range(row_indices.shape[0]):
+            j, bad_j = checked(row_indices[k], n_out)
+            if bad_j:
+                return 1  # a scatter must not write a clamped index
+            w = _weight(row_data, k, homo)
+            out[j] += w if event else w * xi
+    return 1 if bad else 0
+
+
+@numba.njit(cache=True, inline="always")
+def rows_mm(data, indices, indptr, width, n_rows, x, out, transpose, event, homo):
+    """As :func:`rows_mv` for a matrix operand ``x`` (k, b) (columns independent)."""
+    nnz = indices.shape[0]
+    n_x, n_out, ok = begin(out, x, nnz > 0)
+    if not ok:
+        return 1
+    if width < 0 and not indptr_ok(indptr, nnz):  # CSR: the literal -1 keeps this
+        return 1
+    limit = n_out if transpose else n_x
+    for i in range(n_rows):
+        if transpose and event and not any_active(x, i):
+            continue
+        start, stop, ok = row_span(indptr, width, i, nnz)
+        if not ok:
+            return 1
+        row_data, row_indices = row_entries(data, indices, start, stop, homo)
+        for k in range(row_indices.shape[0]):
+            j, bad_j = checked(row_indices[k], limit)
+            if bad_j:
+                return 1
+            w = _weight(row_data, k, homo)
+            if transpose:
+                add_row(out, j, x, i, w, event)
+            else:
+                add_row(out, i, x, j, w, event)
+    return 0

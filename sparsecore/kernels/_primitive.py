@@ -158,10 +158,17 @@ def declare_products(mv: tuple[str, str], mm: tuple[str, str], *, family: str,
     static parameters ``shape``, ``transpose``, ``event`` (``x`` marks active
     inputs) and ``backend``, plus any of the op's own.  Everything that holds
     for every such product is written here, once: the abstract evaluation,
-    the JVPs (linear in the values; linear in ``x``, or a step function of it
-    for events), the transpose rule (``x``'s cotangent is the transposed
-    product; the structure refuses), the batching rules
-    (:func:`product_batchers`) and the FFI call of the numba lowering.
+    the JVPs (linear in the values; linear in ``x``), the transpose rule
+    (``x``'s cotangent is the transposed product; the structure refuses), the
+    batching rules (:func:`product_batchers`) and the FFI call of the numba
+    lowering.
+
+    Event products (``event=True``) run forward as events (``x > 0`` active,
+    each adding its weight) but differentiate with respect to a float ``x``
+    as the float product does: its JVP is ``A @ x_dot`` and its transpose
+    ``A.T @ ct``, the straight-through rule of surrogate-gradient training
+    (the step ``x > 0`` is the spike function's business, not the product's).
+    A bool or integer ``x`` has no tangent: its JVP is zero.
 
     Parameters
     ----------
@@ -199,6 +206,10 @@ def declare_products(mv: tuple[str, str], mm: tuple[str, str], *, family: str,
         def call(*args, shape, transpose, **params):
             kernel = getattr(importlib.import_module(f"{__package__}.{numba_module}"),
                              kernel_name)
+            if params.get("event") and args[-1].dtype != np.bool_:
+                # float spikes: the kernels only need which inputs are active, so
+                # they see bool events and no handler is compiled per float dtype
+                args = args[:-1] + (args[-1] > 0,)
             arrays, flags, error = numba_args(kernel_name, *args, shape=shape,
                                               transpose=transpose, **params)
             out = jax.ShapeDtypeStruct(_out_shape(args[-1].shape, shape, transpose),
@@ -215,10 +226,11 @@ def declare_products(mv: tuple[str, str], mm: tuple[str, str], *, family: str,
 
         def operand_jvp(x_dot, values, *rest, **params):
             *struct, x = rest
-            if params["event"]:  # a step function of x: zero derivative almost everywhere
+            if not jnp.issubdtype(x.dtype, jnp.floating):  # bool / int events: no tangent
                 out = _out_shape(x.shape, params["shape"], params["transpose"])
                 return jnp.zeros(out, values.dtype)
-            return bind(values, *struct, x_dot.astype(values.dtype), **params)
+            # events differentiate straight through: the float product's JVP
+            return bind(values, *struct, x_dot.astype(values.dtype), **dict(params, event=False))
 
         def transpose_rule(ct, values, *rest, **params):
             *struct, x = rest
@@ -227,8 +239,7 @@ def declare_products(mv: tuple[str, str], mm: tuple[str, str], *, family: str,
                                  f"{' or '.join(structure)}; they cannot be transposed with "
                                  f"respect to them.")
             if ad.is_undefined_primal(x):
-                if params["event"]:
-                    raise ValueError("an event product is not linear in its spikes")
+                # the float product's transpose, for event products too (straight through)
                 if type(ct) is ad.Zero:
                     return (None,) + no_structure + (ad.Zero(x.aval),)
                 ct_x = bind(values, *struct, ct,

@@ -165,8 +165,11 @@ def gap_scale(prob):
     """``-1 / log2(1 - prob) * 2**-26`` as float32: the one constant derived from prob.
 
     Computed in JAX (float32) from the stored probability, then passed to every
-    backend; prob 0 gives +inf (no entries), prob 1 gives 0 (every entry).
+    backend; prob 0 gives +inf (no entries), prob 1 gives 0 (every entry).  A
+    prob outside [0, 1] or NaN (possible only when traced: construction checks
+    concrete ones) gives +inf too, so no line is generated forever.
     """
     p = lax.stop_gradient(jnp.asarray(prob, jnp.float32))
+    p = jnp.where((p >= 0) & (p <= 1), p, np.float32(0))  # False for NaN
     c = np.float32(-math.log(2.0)) / jnp.log1p(-p)
     return (c * np.float32(2.0 ** -L_FRAC)).astype(jnp.float32)

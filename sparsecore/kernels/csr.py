@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from ._primitive import declare_products, out_length
 
@@ -25,7 +26,9 @@ def csr_row_indices(indptr, nnz: int):
     """Row index of every stored entry (``indptr`` expanded), usable under jit."""
     n_rows = indptr.shape[0] - 1
     counts = jnp.diff(indptr)
-    return jnp.repeat(jnp.arange(n_rows, dtype=indptr.dtype), counts, total_repeat_length=nnz)
+    # the row ids' own dtype: that of indptr may be too narrow for them
+    dtype = jnp.int32 if n_rows <= np.iinfo(np.int32).max else jnp.int64
+    return jnp.repeat(jnp.arange(n_rows, dtype=dtype), counts, total_repeat_length=nnz)
 
 
 def _is_homo(data, indices) -> bool:
@@ -46,17 +49,20 @@ def _reference(data, indices, indptr, x, *, shape, transpose, event):
     source, target = (rows, indices) if transpose else (indices, rows)
     values = jnp.broadcast_to(data, (nnz,))
     gathered = x[source]
-    gathered = _active(gathered, data.dtype) if event else gathered.astype(data.dtype)
     weights = values.reshape((nnz,) + (1,) * (x.ndim - 1))
-    return jax.ops.segment_sum(weights * gathered, target,
-                               num_segments=out_length(shape, transpose))
+    if event:  # an inactive input adds nothing, not 0 * w (NaN for a NaN or inf w)
+        contributions = jnp.where(gathered > 0, weights, jnp.zeros((), data.dtype))
+    else:
+        contributions = weights * gathered.astype(data.dtype)
+    return jax.ops.segment_sum(contributions, target, num_segments=out_length(shape, transpose))
 
 
 def _numba_args(kernel_name, data, indices, indptr, x, *, shape, transpose, event):
     # no shape in the message: it is part of the handler's identity, and one
     # handler must serve every shape
-    error = (f"sparsecore {kernel_name[:-7]}: indices or indptr point outside the matrix; "
-             f"check them, e.g. by constructing the matrix outside jit")
+    error = (f"sparsecore {kernel_name[:-7]}: indices or indptr point outside the matrix (an "
+             f"index out of range, or indptr not rising from 0 to nnz); construct the matrix "
+             f"outside jit, or call its check() inside, for an error naming the bad entry")
     return ((data, indices, indptr, x), (bool(transpose), bool(event), _is_homo(data, indices)),
             error)
 

@@ -27,7 +27,8 @@ from ._primitive import declare_products, out_length
 __all__ = ["fcnmv_p", "fcnmm_p", "fcn_product", "fcn_data_cotangent"]
 
 _ERROR = ("sparsecore fixed-number product: indices point outside the matrix (an index is "
-          "negative or not smaller than the number of columns)")
+          "negative or not smaller than the number of columns); call the matrix's check() "
+          "for an error naming the bad entry")
 
 
 def _is_homo(data) -> bool:
@@ -36,6 +37,17 @@ def _is_homo(data) -> bool:
 
 def _as_operand(x, dtype, event):
     return (x > 0).astype(dtype) if event else x.astype(dtype)
+
+
+def _times(weights, x, dtype, event):
+    """``weights * x``; events add the weight of active inputs only, not ``0 * w``.
+
+    (``0 * w`` is NaN for a NaN or infinite ``w``; the kernels skip inactive
+    inputs, and so does this.)
+    """
+    if event:
+        return jnp.where(x > 0, weights, jnp.zeros((), dtype))
+    return weights * x.astype(dtype)
 
 
 def _weights(data, indices, extra_dims):
@@ -52,11 +64,9 @@ def _reference(data, indices, x, *, shape, transpose, event):
     extra = x.ndim - 1
     weights = _weights(data, indices, extra)
     if not transpose:  # gather: y[i] = sum_k w[i, k] x[indices[i, k]]
-        gathered = _as_operand(x[indices], data.dtype, event)  # (m, n_conn, ...)
-        return (weights * gathered).sum(axis=1)
+        return _times(weights, x[indices], data.dtype, event).sum(axis=1)  # (m, n_conn, ...)
     # scatter: y[indices[i, k]] += w[i, k] x[i]
-    xs = _as_operand(x, data.dtype, event)[:, None]  # (m, 1, ...)
-    contributions = weights * xs
+    contributions = _times(weights, x[:, None], data.dtype, event)  # x: (m, 1, ...)
     n_out = out_length(shape, transpose)
     flat = contributions.reshape((-1,) + tuple(x.shape[1:]))
     return jax.ops.segment_sum(flat, indices.reshape(-1), num_segments=n_out)

@@ -107,18 +107,23 @@ def _scan_lines(w, cf, seed, off, *, n_lines, line_len, dist, dtype, init, step)
 def _reference(w, cf, seed, off, x, *, shape, dist, corder, transpose, event):
     n_lines, line_len = line_geometry(shape, corder)
     dtype = w.dtype
-    xs = (x > 0).astype(dtype) if event else x.astype(dtype)
+    xs = x > 0 if event else x.astype(dtype)
     batch = xs.shape[1:]
     out = jnp.zeros((out_length(shape, transpose),) + batch, dtype)
+
+    def times(weights, operand):
+        # an inactive input adds nothing, not 0 * w (NaN for a NaN or inf w)
+        weights = weights.reshape(weights.shape + (1,) * len(batch))
+        return jnp.where(operand, weights, jnp.zeros((), dtype)) if event else weights * operand
+
     if _is_scatter(corder, transpose):
         def step(acc, pos, valid, weights):
-            contrib = weights.reshape(weights.shape + (1,) * len(batch)) * xs[:, None]
+            contrib = times(weights, xs[:, None])
             contrib = jnp.where(valid.reshape(valid.shape + (1,) * len(batch)), contrib, 0)
             return acc.at[pos.reshape(-1)].add(contrib.reshape((-1,) + batch))
     else:
         def step(acc, pos, valid, weights):
-            gathered = xs[pos]  # (n_lines, chunk) + batch
-            contrib = weights.reshape(weights.shape + (1,) * len(batch)) * gathered
+            contrib = times(weights, xs[pos])  # (n_lines, chunk) + batch
             contrib = jnp.where(valid.reshape(valid.shape + (1,) * len(batch)), contrib, 0)
             return acc + contrib.sum(axis=1)
     return _scan_lines(w, cf, seed, off, n_lines=n_lines, line_len=line_len, dist=dist,

@@ -35,11 +35,20 @@ from ._primitive import declare, reference_batcher
 from .csr import csr_product, csr_row_indices
 
 __all__ = ["compressed_update_p", "dense_update_p", "yw2y_p", "compressed_update",
-           "dense_update", "yw2y"]
+           "dense_update", "yw2y", "clip"]
 
 
 def _clip(v, lo, hi):
     return jnp.minimum(jnp.maximum(v, lo[0]), hi[0])
+
+
+def clip(values, lo, hi):
+    """``values`` clipped to ``[lo[0], hi[0]]`` by the rule of the update kernels.
+
+    Used for whole-array clipping after an update, so that it bounds values
+    exactly as the updates bound the entries they touch.
+    """
+    return _clip(values, lo, hi)
 
 
 def _update_jvp(prim, reference, n_static):
@@ -91,8 +100,9 @@ def _compressed_numba(weight, indices, indptr, weight_indices, spike, trace, lo,
     out = jax.ShapeDtypeStruct(weight.shape, weight.dtype)
     return _ffi.call_kernel(
         _plasticity_numba.compressed_update_kernel, args, out, (bool(indirect),),
-        error=f"sparsecore plasticity update: indices, indptr or weight_indices point outside "
-              f"the matrix of shape {shape}", input_output_aliases={0: 0})
+        error=f"sparsecore plasticity update: indices or weight_indices point outside the "
+              f"matrix of shape {shape}, or indptr does not rise from 0 to nnz",
+        input_output_aliases={0: 0})
 
 
 compressed_update_p = declare(
