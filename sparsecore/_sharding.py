@@ -337,7 +337,7 @@ class Sharded:
         return self.unshard().to_scipy(format)
 
     # -- plasticity: each device updates its own block ------------------------------------
-    def _plastic_update(self, spike, trace, w_min, w_max, *, on_pre: bool, backend):
+    def _plastic_update(self, spike, trace, w_min, w_max, *, on_pre: bool, backend, clip):
         L = self._layout
         name = f"{type(self).__name__}.update_on_{'pre' if on_pre else 'post'}"
         if not L.blocked[0]:
@@ -367,7 +367,8 @@ class Sharded:
             block.data = data_b[0]
             s_b = _pad(s_b, L.block_shape[s_dim])
             t_b = _pad(t_b, L.block_shape[1 - s_dim])
-            new = block._plastic_update(s_b, t_b, lo, hi, on_pre=on_pre, backend=backend)
+            new = block._plastic_update(s_b, t_b, lo, hi, on_pre=on_pre, backend=backend,
+                                        clip=clip)
             return new.data[None]
 
         cut = P(L.axis)

@@ -266,7 +266,8 @@ def test_plasticity_updates_each_block(mesh, name, spec, rng):
     pre_trace = jnp.asarray(rng.uniform(0, 1, 10), jnp.float32)
     post_trace = jnp.asarray(rng.uniform(0, 1, 7), jnp.float32)
     for update in (lambda A: A.update_on_pre(pre, post_trace, -0.5, 0.8),
-                   lambda A: A.update_on_post(pre_trace, post, w_max=0.9)):
+                   lambda A: A.update_on_post(pre_trace, post, w_max=0.9),
+                   lambda A: A.update_on_pre(pre, post_trace, 0.1, 0.6, clip="all")):
         new_s = jax.jit(update)(S)
         assert type(new_s) is type(S)
         np.testing.assert_array_equal(np.asarray(new_s.todense()),
