@@ -89,10 +89,17 @@ def _child_env(**extra):
     return env
 
 
-def test_four_devices():
+# two halves of about equal cost, so that parallel test workers can share them
+HALVES = {"products": "products or fewer_lines or zero_nnz or memory or same_matrix",
+          "transforms": "not (products or fewer_lines or zero_nnz or memory or same_matrix)"}
+
+
+@pytest.mark.parametrize("half", sorted(HALVES))
+def test_four_devices(half):
     """The cases of ``tests/multidevice_cases.py``, on 4 virtual CPU devices."""
     cmd = [sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider",
-           "-W", "error::sparsecore.BackendWarning", os.path.join(HERE, "multidevice_cases.py")]
+           "-W", "error::sparsecore.BackendWarning", "-k", HALVES[half],
+           os.path.join(HERE, "multidevice_cases.py")]
     env = _child_env(XLA_FLAGS="--xla_force_host_platform_device_count=4")
     run = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-3000:]
