@@ -224,8 +224,10 @@ def make_simulation(p: COBAParams, net: Network, impl: Impl, n_steps: int):
     f32 = jnp.float32
     dt_tau = f32(p.dt / p.tau_m)
 
-    # sharded runs gather the spike vector once per step (N bools), then slice it
+    # sharded runs keep each neuron's state on the device that owns its synapses
+    # (split) and gather the spike vector once per step (N bools), then slice it
     gather = getattr(impl, "gather", None) or (lambda s: s)
+    split = getattr(impl, "split", None) or (lambda x: x)
 
     def simulate(op_exc, op_inh, v0):
         def step(state, _):
@@ -241,11 +243,12 @@ def make_simulation(p: COBAParams, net: Network, impl: Impl, n_steps: int):
             v = jnp.where(spikes, f32(p.v_reset), v)
             ref = jnp.where(spikes, ref_steps, jnp.maximum(ref - 1, 0))
             count = count + spikes
-            return (v, g_e, g_i, ref, spikes, count), spikes.sum(dtype=jnp.int32)
+            state = tuple(map(split, (v, g_e, g_i, ref, spikes, count)))
+            return state, spikes.sum(dtype=jnp.int32)
 
         zeros = jnp.zeros(n, f32)
-        state0 = (v0, zeros, zeros, jnp.zeros(n, jnp.int32), jnp.zeros(n, bool),
-                  jnp.zeros(n, jnp.int32))
+        state0 = tuple(map(split, (v0, zeros, zeros, jnp.zeros(n, jnp.int32),
+                                   jnp.zeros(n, bool), jnp.zeros(n, jnp.int32))))
         state, per_step = jax.lax.scan(step, state0, None, length=n_steps)
         return state[-1], per_step
 
@@ -338,10 +341,11 @@ def sharded(impl: Impl, devices: int) -> Impl:
     build = impl.build
     out = dataclasses.replace(impl, name=f"{impl.name} on {jax.device_count()} devices",
                               build=lambda csr: build(csr).shard(split))
-    replicated = NamedSharding(mesh, P())
-    out.place = lambda a: jax.make_array_from_callback(a.shape, replicated,
+    replicated, by_neuron = NamedSharding(mesh, P()), NamedSharding(mesh, P("d"))
+    out.place = lambda a: jax.make_array_from_callback(a.shape, by_neuron,
                                                        lambda index: a[index])
     out.gather = lambda s: jax.lax.with_sharding_constraint(s, replicated)
+    out.split = lambda x: jax.lax.with_sharding_constraint(x, by_neuron)
     return out
 
 
