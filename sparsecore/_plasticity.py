@@ -186,20 +186,11 @@ def fixed_update_op(data, indices, spike, trace, w_min, w_max, *, shape, on_pre:
                     backend, clip="updated"):
     """An update of fixed-number tables whose rows are the spiking side (``(N, n_conn)``)."""
     view_shape, spike_name, _ = _sides(shape, on_pre, where)
-    indices = V.as_index_array(indices, name="indices", where=where, ndim=2)
-    n_rows, n_conn = indices.shape
-    if n_rows != view_shape[0]:
-        raise ValueError(f"{where}: indices must have one row per {spike_name[:-6]}synaptic "
-                         f"neuron ({view_shape[0]}), got shape {tuple(indices.shape)}.")
+    indices, flat_indices, indptr = V.table_as_compressed(
+        indices, view_shape[0], per=f"{spike_name[:-6]}synaptic neuron", where=where)
     mantissa, unit = _units.split(data)
-    mantissa = V.as_values(mantissa, name="data", where=where)
-    if mantissa.ndim == 2:
-        if tuple(mantissa.shape) != tuple(indices.shape):
-            raise ValueError(f"{where}: data must have the shape of indices "
-                             f"{tuple(indices.shape)}, got {tuple(mantissa.shape)}.")
-        mantissa = mantissa.reshape(-1)
-    indptr = jnp.arange(n_rows + 1, dtype=V.index_dtype_for(n_rows * n_conn)) * n_conn
-    out = compressed_update_mantissa(mantissa, unit, indices.reshape(-1), indptr, None, spike,
+    mantissa = V.flat_table_values(mantissa, indices, name="data", where=where)
+    out = compressed_update_mantissa(mantissa, unit, flat_indices, indptr, None, spike,
                                      trace, w_min, w_max, shape=shape, on_pre=on_pre,
                                      where=where, backend=backend, clip=clip)
     return _units.attach(out.reshape(indices.shape), unit)

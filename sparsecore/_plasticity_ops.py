@@ -579,20 +579,10 @@ def fcnmv_yw2y(y: ArrayLike, w: ArrayLike, indices: ArrayLike, *, shape: Shape,
     """
     where = "fcnmv_yw2y"
     shape = V.check_shape(shape, where=where)
-    indices = V.as_index_array(indices, name="indices", where=where, ndim=2)
-    n_rows, n_conn = indices.shape
-    if n_rows != shape[0]:
-        raise ValueError(f"{where}: indices must have one row per matrix row ({shape[0]}), got "
-                         f"shape {tuple(indices.shape)}.")
+    indices, flat_indices, indptr = V.table_as_compressed(indices, shape[0], per="matrix row",
+                                                          where=where)
     mantissa, unit = _units.split(w)
-    mantissa = V.as_values(mantissa, name="w", where=where)
-    if mantissa.ndim == 2:
-        if tuple(mantissa.shape) != tuple(indices.shape):
-            raise ValueError(f"{where}: w must have the shape of indices "
-                             f"{tuple(indices.shape)} (or be a scalar), got "
-                             f"{tuple(mantissa.shape)}.")
-        mantissa = mantissa.reshape(-1)
-    indptr = jnp.arange(n_rows + 1, dtype=indices.dtype) * n_conn
-    out = yw2y_op(y, _units.attach(mantissa, unit), indices.reshape(-1), indptr, shape=shape,
+    mantissa = V.flat_table_values(mantissa, indices, name="w", where=where)
+    out = yw2y_op(y, _units.attach(mantissa, unit), flat_indices, indptr, shape=shape,
                   transpose=transpose, backend=backend, where=where)
     return out.reshape(indices.shape)

@@ -268,6 +268,38 @@ def check_csr_arrays(data, indices, indptr, shape, *, where: str, full: bool = T
     return data, indices, indptr, shape
 
 
+def table_as_compressed(indices, n_rows: int, *, per: str, where: str):
+    """A fixed-number index table ``(n_rows, n_conn)`` read as compressed buffers.
+
+    Returns ``(indices, flat_indices, indptr)``: the checked 2-D table, its
+    entries row by row, and the row pointer of rows of ``n_conn`` entries each.
+    ``per`` names what one row of the table belongs to in the error message.
+    """
+    indices = as_index_array(indices, name="indices", where=where, ndim=2)
+    if indices.shape[0] != n_rows:
+        raise ValueError(f"{where}: indices must have one row per {per} ({n_rows}), got "
+                         f"shape {tuple(indices.shape)}.")
+    n_conn = indices.shape[1]
+    indptr = jnp.arange(n_rows + 1, dtype=index_dtype_for(n_rows * n_conn)) * n_conn
+    return indices, indices.reshape(-1), indptr
+
+
+def flat_table_values(values, indices, *, name: str, where: str):
+    """``values`` of a fixed-number table as a flat array of stored entries.
+
+    A 2-D ``values`` must have the shape of the 2-D ``indices`` and is flattened
+    row by row; a scalar or 1-D (already flat) ``values`` passes unchanged.
+    """
+    values = as_values(values, name=name, where=where)
+    if values.ndim == 2:
+        if tuple(values.shape) != tuple(indices.shape):
+            raise ValueError(f"{where}: {name} must have the shape of indices "
+                             f"{tuple(indices.shape)} (or be a scalar), got "
+                             f"{tuple(values.shape)}.")
+        values = values.reshape(-1)
+    return values
+
+
 def check_fcn_arrays(data, indices, shape, *, where: str, full: bool = True,
                      per: str = "row"):
     """Validate fixed-number buffers for the row view ``shape`` = (rows, cols).
