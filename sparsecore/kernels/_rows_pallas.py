@@ -28,7 +28,7 @@ from jax import lax
 from jax.experimental import pallas as pl
 from jax.experimental.pallas import triton as plt
 
-__all__ = ["rows_product", "padded_operand", "next_power_of_two"]
+__all__ = ["rows_product", "padded_operand", "next_power_of_two", "active_rows", "contribution"]
 
 
 def next_power_of_two(n: int) -> int:
@@ -52,13 +52,27 @@ def padded_operand(x, dtype, event):
     return x2, b
 
 
+def active_rows(x2, n_rows, event):
+    """``(rows, count)``: the rows a scatter visits, compacted to the front, and how many.
+
+    With events, the rows of ``x2`` holding an event; otherwise all of them.
+    The compaction runs in XLA (``jnp.nonzero`` with a static size), before
+    the kernel.
+    """
+    if not event:
+        return jnp.arange(n_rows, dtype=jnp.int32), jnp.full((1,), n_rows, jnp.int32)
+    active = jnp.any(x2 > 0, axis=1)
+    rows = jnp.nonzero(active, size=n_rows, fill_value=0)[0].astype(jnp.int32)
+    return rows, jnp.sum(active, dtype=jnp.int32).reshape(1)
+
+
 def _row_span(indptr_ref, width, i):
     if width >= 0:
         return i * width, (i + 1) * width
     return indptr_ref[i], indptr_ref[i + 1]
 
 
-def _contribution(w, xrow, dtype, event):
+def contribution(w, xrow, dtype, event):
     """``w * xrow``; with events ``w`` where the input is active (never ``0 * w``)."""
     if event:
         return jnp.where(xrow > 0, w, jnp.zeros((), dtype))
@@ -72,7 +86,7 @@ def _gather_kernel(width, homo, event, dtype):
 
         def body(k, acc):
             w = data_ref[0] if homo else data_ref[k]
-            return acc + _contribution(w, x_ref[indices_ref[k], :], dtype, event)
+            return acc + contribution(w, x_ref[indices_ref[k], :], dtype, event)
 
         zero = jnp.zeros((out_ref.shape[1],), dtype)
         out_ref[i, :] = lax.fori_loop(start, stop, body, zero)
@@ -95,7 +109,7 @@ def _scatter_kernel(width, homo, event, dtype):
                 w = data_ref[0] if homo else data_ref[k]
                 j = indices_ref[k]
                 cols = pl.ds(jnp.zeros((), j.dtype), out_ref.shape[1])  # one index dtype
-                plt.atomic_add(out_ref, (j, cols), _contribution(w, xrow, dtype, event))
+                plt.atomic_add(out_ref, (j, cols), contribution(w, xrow, dtype, event))
                 return carry
 
             lax.fori_loop(start, stop, body, 0)
@@ -123,13 +137,7 @@ def rows_product(data, indices, indptr, x, *, width, n_rows, n_out, transpose, e
             interpret=interpret, name="sparsecore_rows_gather",
         )(data, indices, indptr, x2)
     else:
-        if event:
-            active = jnp.any(x2 > 0, axis=1)
-            rows = jnp.nonzero(active, size=n_rows, fill_value=0)[0].astype(jnp.int32)
-            count = jnp.sum(active, dtype=jnp.int32).reshape(1)
-        else:
-            rows = jnp.arange(n_rows, dtype=jnp.int32)
-            count = jnp.full((1,), n_rows, jnp.int32)
+        rows, count = active_rows(x2, n_rows, event)
         out = pl.pallas_call(
             _scatter_kernel(width, homo, event, dtype),
             out_shape=jax.ShapeDtypeStruct((n_out, cols), dtype), grid=(n_rows,),
