@@ -14,11 +14,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from harness import assert_close
 
 import sparsecore as sc
-from harness import assert_close
+from sparsecore.kernels._pallas import next_power_of_two
 from sparsecore.kernels._primitive import resolve_backend
-from sparsecore.kernels._rows_pallas import next_power_of_two
 
 P = "pallas"
 
@@ -261,14 +261,15 @@ def test_fixed_and_dense_updates_in_place(rng):
     indices = jnp.asarray(rng.integers(0, 5, (4, 3)), jnp.int32)
     w = jnp.asarray(rng.random((4, 3)), jnp.float32)
     spike, trace = jnp.asarray([True, False, True, True]), jnp.asarray(rng.random(5), jnp.float32)
-    f = lambda b: sc.update_fixed_post_conn_on_binary_pre(w, indices, spike, trace,  # noqa
+    f = lambda b: sc.update_fixed_post_conn_on_binary_pre(w, indices, spike, trace,
                                                           None, 1.0, shape=(4, 5), backend=b)
     np.testing.assert_array_equal(f(P), f("jax"))
     dense = jnp.asarray(rng.random((4, 5)), jnp.float32)
     post_spike = jnp.asarray([False, True, False, True, True])
     for fn, args in ((sc.update_dense_on_binary_pre, (spike, trace)),
                      (sc.update_dense_on_binary_post, (jnp.arange(4.0), post_spike))):
-        step = jax.jit(lambda w, b=P: fn(w, *args, None, 1.2, backend=b), donate_argnums=0)
+        step = jax.jit(lambda w, fn=fn, args=args: fn(w, *args, None, 1.2, backend=P),
+                       donate_argnums=0)
         expected = fn(dense, *args, None, 1.2, backend="jax")
         np.testing.assert_array_equal(step(jnp.array(dense)), expected)
     empty = sc.update_dense_on_binary_pre(jnp.zeros((0, 3)), jnp.zeros(0, bool), jnp.ones(3),
@@ -283,7 +284,7 @@ def test_yw2y(rng):
         np.testing.assert_array_equal(
             sc.csrmv_yw2y(*args, shape=(5, 4), transpose=transpose, backend=P),
             sc.csrmv_yw2y(*args, shape=(5, 4), transpose=transpose, backend="jax"))
-    g = lambda b: jax.grad(lambda y: jnp.sum(sc.csrmv_yw2y(  # noqa: E731
+    g = lambda b: jax.grad(lambda y: jnp.sum(sc.csrmv_yw2y(
         y, data, indices, indptr, shape=(5, 4), backend=b) ** 2))(jnp.arange(5.0))
     assert_close(g(P), g("jax"))
     fixed = jnp.asarray(rng.integers(0, 4, (5, 2)), jnp.int32)
@@ -307,7 +308,7 @@ def _calls():
     d, ix, ptr = jnp.asarray([1.0, 2.0, 3.0]), jnp.asarray([0, 1, 1]), jnp.asarray([0, 2, 3])
     fw, fi = jnp.ones((2, 2)), jnp.asarray([[0, 1], [1, 1]])
     s2, t2, m2 = jnp.asarray([True, False]), jnp.ones(2), jnp.ones((2, 2))
-    csr = dict(shape=(2, 2))
+    csr = {"shape": (2, 2)}
     cptr, cix, perm = sc.csr_to_csc_index(ptr, ix, shape=(2, 2))
     calls = {
         "csrmv": lambda b: sc.csrmv(d, ix, ptr, t2, **csr, backend=b),
@@ -340,14 +341,13 @@ def _calls():
     }
     weights = {"h": (1.0,), "n": (0.0, 1.0), "u": (0.0, 1.0)}
     for k, w in weights.items():
-        jit = dict(shape=(2, 2))
-        calls[f"jit{k}"] = lambda b, w=w, k=k: getattr(sc, f"jit{k}")(*w, 0.5, 1, **jit,
+        calls[f"jit{k}"] = lambda b, w=w, k=k: getattr(sc, f"jit{k}")(*w, 0.5, 1, **csr,
                                                                       backend=b)
         for ev, op in ((False, t2), (True, s2)):
             for suffix, x in (("mv", op), ("mm", op[:, None])):
                 name = f"{'binary_' if ev else ''}jit{k}{suffix}"
                 calls[name] = lambda b, name=name, w=w, x=x: getattr(sc, name)(
-                    *w, 0.5, x, 1, **jit, backend=b)
+                    *w, 0.5, x, 1, **csr, backend=b)
     return calls
 
 

@@ -15,8 +15,8 @@ leaves the window ``[off[1], off[1] + line_len)``:
   compacted first (every line for float operands), and each program adds
   ``w * x[l]`` into ``out[pos]`` with atomic adds.
 
-The operand is a ``(k, B)`` matrix padded to a power of two columns, as in
-:mod:`sparsecore.kernels._rows_pallas`.
+The operand is a ``(k, B)`` matrix padded to a power of two columns (see
+:mod:`sparsecore.kernels._pallas`).
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from jax.experimental import pallas as pl
 from jax.experimental.pallas import triton as plt
 
 from . import _prng
-from ._rows_pallas import active_rows, contribution, padded_operand
+from ._pallas import active_rows, contribution, launch, padded_operand
 
 __all__ = ["jitc_pallas"]
 
@@ -118,17 +118,15 @@ def jitc_pallas(w, cf, seed, off, x, *, n_lines, line_len, n_out, dist, scatter,
     tables = (jnp.asarray(_prng.log2_table()), jnp.asarray(_prng.normal_table()))
     args = (w, cf, seed, off, x2) + tables
     if not scatter:
-        out = pl.pallas_call(
-            _gather_kernel(line_len, dist, event, dtype),
-            out_shape=jax.ShapeDtypeStruct((n_lines, cols), dtype), grid=(n_lines,),
-            interpret=interpret, name="sparsecore_jitc_gather")(*args)
+        out = launch(_gather_kernel(line_len, dist, event, dtype),
+                     jax.ShapeDtypeStruct((n_lines, cols), dtype), n_lines,
+                     interpret=interpret, name="sparsecore_jitc_gather")(*args)
     else:
         lines, count = active_rows(x2, n_lines, event)
-        out = pl.pallas_call(
-            _scatter_kernel(line_len, dist, event, dtype),
-            out_shape=jax.ShapeDtypeStruct((n_out, cols), dtype), grid=(n_lines,),
-            input_output_aliases={len(args) + 2: 0}, interpret=interpret,
-            name="sparsecore_jitc_scatter",
-        )(*args, lines, count, jnp.zeros((n_out, cols), dtype))
+        out = launch(_scatter_kernel(line_len, dist, event, dtype),
+                     jax.ShapeDtypeStruct((n_out, cols), dtype), n_lines,
+                     interpret=interpret, name="sparsecore_jitc_scatter",
+                     aliases={len(args) + 2: 0},
+                     )(*args, lines, count, jnp.zeros((n_out, cols), dtype))
     out = out[:, :b]
     return out.reshape(out_shape)

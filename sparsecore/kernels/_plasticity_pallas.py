@@ -18,7 +18,7 @@ import jax.numpy as jnp
 from jax import lax
 from jax.experimental import pallas as pl
 
-from ._rows_pallas import active_rows
+from ._pallas import active_rows, launch
 
 __all__ = ["compressed_update_pallas", "dense_update_pallas", "yw2y_pallas"]
 
@@ -60,11 +60,10 @@ def compressed_update_pallas(weight, indices, indptr, weight_indices, spike, tra
     rows, count = _compact(spike)
     if not indirect:  # not read; a zero-sized kernel input is not allowed
         weight_indices = jnp.zeros((1,), jnp.int32)
-    return pl.pallas_call(
-        _compressed_kernel(bool(indirect)),
-        out_shape=jax.ShapeDtypeStruct(weight.shape, weight.dtype), grid=(n_rows,),
-        input_output_aliases={0: 0}, interpret=interpret, name="sparsecore_compressed_update",
-    )(weight, indices, indptr, weight_indices, rows, count, trace, lo, hi)
+    return launch(_compressed_kernel(bool(indirect)),
+                  jax.ShapeDtypeStruct(weight.shape, weight.dtype), n_rows,
+                  interpret=interpret, name="sparsecore_compressed_update", aliases={0: 0},
+                  )(weight, indices, indptr, weight_indices, rows, count, trace, lo, hi)
 
 
 def _dense_kernel(axis, n):
@@ -97,11 +96,9 @@ def dense_update_pallas(weight, spike, trace, lo, hi, *, axis, interpret):
     if m == 0 or n == 0:
         return weight
     lines, count = _compact(spike)
-    return pl.pallas_call(
-        _dense_kernel(int(axis), n),
-        out_shape=jax.ShapeDtypeStruct(weight.shape, weight.dtype), grid=(m,),
-        input_output_aliases={0: 0}, interpret=interpret, name="sparsecore_dense_update",
-    )(weight, lines, count, trace, lo, hi)
+    return launch(_dense_kernel(int(axis), n), jax.ShapeDtypeStruct(weight.shape, weight.dtype),
+                  m, interpret=interpret, name="sparsecore_dense_update", aliases={0: 0},
+                  )(weight, lines, count, trace, lo, hi)
 
 
 def _yw2y_kernel(transpose):
@@ -123,8 +120,5 @@ def yw2y_pallas(y, w, indices, indptr, *, shape, transpose, interpret):
     n_rows = indptr.shape[0] - 1
     if indices.shape[0] == 0 or n_rows == 0:
         return jnp.zeros(w.shape, w.dtype)
-    return pl.pallas_call(
-        _yw2y_kernel(bool(transpose)),
-        out_shape=jax.ShapeDtypeStruct(w.shape, w.dtype), grid=(n_rows,),
-        interpret=interpret, name="sparsecore_csrmv_yw2y",
-    )(y.astype(w.dtype), w, indices, indptr)
+    return launch(_yw2y_kernel(bool(transpose)), jax.ShapeDtypeStruct(w.shape, w.dtype),
+                  n_rows, interpret=interpret, name="sparsecore_csrmv_yw2y")(y.astype(w.dtype), w, indices, indptr)
