@@ -14,7 +14,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from harness import assert_close
+from harness import assert_close, check_grads, check_vmap
 
 import sparsecore as sc
 from sparsecore.kernels._pallas import next_power_of_two
@@ -447,3 +447,11 @@ def test_gpu_benchmark_smoke(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "sparsecore[pallas]" in out and "ms/step" in out
     assert png.exists() or "matplotlib is not installed" in out
+
+
+def test_harness_grads_and_vmap_on_pallas(rng):
+    # the format-generic checks of the other suites: jvp/vjp/jacfwd/jacrev and vmap
+    data, indices, indptr, dense = _csr_buffers(rng, (5, 4), density=0.5)
+    W = sc.CSR((data, indices, indptr), shape=(5, 4))
+    check_grads(W, rng, backend=P)
+    check_vmap(W, dense, rng, backend=P, sides=("left",))
