@@ -29,14 +29,13 @@ import dataclasses
 import os
 import sys
 import time
-from typing import Optional
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import _peers  # noqa: E402
-import ei_network  # noqa: E402
+import _peers
+import ei_network
 
 FULL = {"sizes": (4000, 40000), "fan_out": 80, "scales": (1.0, 10.0), "duration": 100.0,
         "repeats": 5}
@@ -78,7 +77,7 @@ def time_products(sizes, fan_out: int, repeats: int, smoke: bool,
                 continue
             try:
                 op = impl.build(csr)
-            except Exception as exc:  # a peer that cannot build this matrix
+            except Exception as exc:  # noqa: BLE001 -- a peer that cannot build this matrix
                 print(f"[skip] {impl.name} n={n}: {type(exc).__name__}: {exc}")
                 continue
             for label, fn, x in (("W @ v", impl.matvec, v), ("spikes @ W", impl.events, s)):
@@ -86,9 +85,9 @@ def time_products(sizes, fan_out: int, repeats: int, smoke: bool,
                     continue
                 f = jax.jit(fn)
                 try:
-                    ms = 1e3 * _peers.time_repeated(lambda f=f, x=x: jax.block_until_ready(
-                        f(op, x)), repeats=repeats, warmup=1)
-                except Exception as exc:
+                    ms = 1e3 * _peers.time_repeated(lambda f=f, op=op, x=x: (
+                        jax.block_until_ready(f(op, x))), repeats=repeats, warmup=1)
+                except Exception as exc:  # noqa: BLE001 -- a peer failing is a table row less
                     print(f"[skip] {impl.name} {label} n={n}: {type(exc).__name__}: {exc}")
                     continue
                 rows.append((fmt, impl.name, n, label, ms))
@@ -101,7 +100,7 @@ def time_network(scales, duration: float, repeats: int, smoke: bool,
     p = ei_network.COBAParams()
     if smoke:
         p = dataclasses.replace(p, fan_out=SMOKE["fan_out"])
-    n_steps = int(round(duration / p.dt))
+    n_steps = round(duration / p.dt)
     skip = ("jax.sparse BCOO",) if not smoke else ("jax.sparse BCOO", "brainevent", "dense")
     rows = []
     for scale in scales:
@@ -112,14 +111,14 @@ def time_network(scales, duration: float, repeats: int, smoke: bool,
                 continue
             try:
                 res = ei_network.run_impl(p, net, impl, n_steps, repeats)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 -- a peer failing is a table row less
                 print(f"[skip] {impl.name} scale {scale}: {type(exc).__name__}: {exc}")
                 continue
             rows.append((impl.name, scale, net.n, 1e3 * res.run_s / n_steps, res.total_spikes))
     return rows
 
 
-def write_png(path: str, products: list[tuple], network: list[tuple]) -> Optional[str]:
+def write_png(path: str, products: list[tuple], network: list[tuple]) -> str | None:
     """Bar charts of the product and network times (log scale); None without matplotlib."""
     try:
         import matplotlib
@@ -147,7 +146,7 @@ def write_png(path: str, products: list[tuple], network: list[tuple]) -> Optiona
     return path
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--smoke", action="store_true",
                     help="tiny shapes, Pallas in interpret mode: runs without a GPU")
