@@ -121,4 +121,5 @@ def yw2y_pallas(y, w, indices, indptr, *, shape, transpose, interpret):
     if indices.shape[0] == 0 or n_rows == 0:
         return jnp.zeros(w.shape, w.dtype)
     return launch(_yw2y_kernel(bool(transpose)), jax.ShapeDtypeStruct(w.shape, w.dtype),
-                  n_rows, interpret=interpret, name="sparsecore_csrmv_yw2y")(y.astype(w.dtype), w, indices, indptr)
+                  n_rows, interpret=interpret, name="sparsecore_csrmv_yw2y",
+                  )(y.astype(w.dtype), w, indices, indptr)

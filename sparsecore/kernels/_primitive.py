@@ -3,10 +3,11 @@
 Every operation is ONE JAX primitive.  :func:`declare` creates it and
 registers, in one place: eager dispatch, abstract evaluation, the pure-JAX
 reference lowering (every platform; the test oracle), the numba lowering on
-CPU, the Pallas lowering (compiled on a GPU, interpret mode elsewhere), JVP rules per differentiable input, the transpose rule and the batching
-rule.  The compute backend travels as the static bind parameter ``backend``,
-chosen by :func:`resolve_backend` when the public function is called, never
-read from a global during lowering.
+CPU, the Pallas lowering (compiled on a GPU, interpret mode elsewhere), JVP
+rules per differentiable input, the transpose rule and the batching rule.
+The compute backend travels as the static bind parameter ``backend``, chosen
+by :func:`resolve_backend` when the public function is called, never read
+from a global during lowering.
 """
 from __future__ import annotations
 
