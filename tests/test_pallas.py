@@ -8,6 +8,7 @@ weights and degenerate shapes.  Shapes are small: interpret mode is slow.
 """
 from __future__ import annotations
 
+import contextlib
 import inspect
 
 import jax
@@ -435,12 +436,23 @@ def _triton_cases():
     }
 
 
+def _abstract_gpu():
+    """Context naming an H100 as the target device (newer jax asks which GPU it lowers for)."""
+    device = getattr(jax.sharding, "AbstractDevice", None)
+    if device is None:
+        return contextlib.nullcontext()
+    gpu = device(device_kind="NVIDIA H100", num_cores=None, platform="gpu")
+    return jax.sharding.use_abstract_mesh(
+        jax.sharding.AbstractMesh((1,), ("d",), abstract_device=gpu))
+
+
 def test_kernels_lower_through_triton_for_cuda():
     # cross-platform lowering runs Pallas' Triton lowering on this CPU host: it catches
     # what Triton refuses (block shapes, scatter/atomic forms, dtypes) without a GPU
     for name, (fn, x) in _triton_cases().items():
         try:
-            text = jax.jit(fn).trace(x).lower(lowering_platforms=("cuda",)).as_text()
+            with _abstract_gpu():
+                text = jax.jit(fn).trace(x).lower(lowering_platforms=("cuda",)).as_text()
         except ImportError as exc:  # a jaxlib without the Triton bindings
             pytest.skip(f"no Triton lowering here: {exc}")
         assert "xla.gpu.triton" in text, name
