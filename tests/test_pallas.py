@@ -71,10 +71,11 @@ def test_resolve_backend_accepts_pallas_and_lists_it():
 # CSR / CSC products
 # ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("homo", [False, True])
-@pytest.mark.parametrize("b", [None, 3])
-@pytest.mark.parametrize("event", [False, True])
-@pytest.mark.parametrize("transpose", [False, True])
+_CSR_CASES = [(t, e, b, False) for t in (False, True) for e in (False, True) for b in (None, 3)]
+_CSR_CASES += [(t, e, 3, True) for t in (False, True) for e in (False, True)]  # homogeneous
+
+
+@pytest.mark.parametrize("transpose,event,b,homo", _CSR_CASES)
 def test_csr_products(float_dtype, rng, transpose, event, b, homo):
     shape = (7, 5)
     data, indices, indptr, dense = _csr_buffers(rng, shape, dtype=float_dtype,
@@ -207,7 +208,9 @@ def test_fixed_num_degenerate_and_grad(rng):
 _JITC = [(sc.JITCHomoR, (1.5,)), (sc.JITCNormalC, (0.5, 0.2)), (sc.JITCUniformR, (0.1, 0.9))]
 
 
-@pytest.mark.parametrize("cls,weights", _JITC, ids=lambda c: getattr(c, "__name__", ""))
+@pytest.mark.parametrize("cls,weights,float_dtype", [
+    (cls, w, "float32") for cls, w in _JITC] + [(*_JITC[1], "float64")],
+    ids=lambda c: getattr(c, "__name__", str(c)), indirect=["float_dtype"])
 def test_jitc_products(cls, weights, float_dtype, rng):
     W = cls(tuple(np.asarray(weights, float_dtype)) + (0.3, 7), shape=(9, 6))
     # the oracle: the matrix the numba kernels generate (the other suites tie them to
@@ -368,11 +371,16 @@ def test_every_public_backend_function_accepts_pallas():
     calls = _calls()
     assert sorted(calls) == _public_backend_functions()
     for name, (call, expected) in calls.items():
+        with pytest.raises(ValueError, match="'pallas'"):
+            call("triton")
+        if name.startswith(("jit", "binary_jit")):
+            # traced only: their kernels run (and are checked) in test_jitc_products
+            shape = jax.eval_shape(lambda call=call: call(P)).shape
+            assert shape == np.shape(expected), name
+            continue
         out = call(P)
         expected = call("jax") if expected is None else expected
         assert_close(np.asarray(out), np.asarray(expected), np.float32, err_msg=name)
-        with pytest.raises(ValueError, match="'pallas'"):
-            call("triton")
 
 
 def test_every_method_that_takes_backend_accepts_pallas(rng):

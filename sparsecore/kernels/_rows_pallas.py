@@ -5,8 +5,10 @@ A fixed-number row is a CSR row of fixed width, so one generator serves both
 holds the entries ``[indptr[i], indptr[i + 1])`` of the flat ``data`` and
 ``indices``, or ``[i * width, (i + 1) * width)`` when ``width >= 0``.
 
-* ``A @ x`` gathers: one program per row, a ``fori_loop`` over its entries
-  (the row length is a runtime bound), one store of the row's result.
+* ``A @ x`` gathers: one program per row, a ``fori_loop`` over chunks of 32 of
+  its entries (the row length is a runtime bound; lanes past the row's end are
+  masked), each chunk one vector gather of the operand rows, and one store of
+  the row's result.
 * ``A.T @ x`` scatters: the rows to visit are compacted first (with events,
   the rows whose input holds an event; otherwise every row), then one program
   per compacted row adds its entries into the output with atomic adds (rows
@@ -38,17 +40,29 @@ def _row_span(indptr_ref, width, i):
     return indptr_ref[i], indptr_ref[i + 1]
 
 
+_LANES = 32  # entries a gather program reads at once (a power of two, for Triton)
+
+
 def _gather_kernel(width, homo, event, dtype):
     def kernel(data_ref, indices_ref, indptr_ref, x_ref, out_ref):
         i = pl.program_id(0)
         start, stop = _row_span(indptr_ref, width, i)
+        start, stop = jnp.asarray(start), jnp.asarray(stop)
+        last = indices_ref.shape[0] - 1
+        lanes = lax.broadcasted_iota(start.dtype, (_LANES,), 0)
+        zero = jnp.zeros((), dtype)
 
-        def body(k, acc):
-            w = data_ref[0] if homo else data_ref[k]
-            return acc + contribution(w, x_ref[indices_ref[k], :], dtype, event)
+        def body(c, acc):
+            offs = start + c * _LANES + lanes
+            live = offs < stop
+            offs = jnp.minimum(offs, last)  # lanes past the row read a valid entry, unused
+            w = jnp.where(live, data_ref[0] if homo else data_ref[offs], zero)
+            xs = x_ref[indices_ref[offs], :]  # (lanes, columns): one gather
+            return acc + contribution(w[:, None], xs, dtype, event)
 
-        zero = jnp.zeros((out_ref.shape[1],), dtype)
-        out_ref[i, :] = lax.fori_loop(start, stop, body, zero)
+        n_chunks = (stop - start + _LANES - 1) // _LANES
+        acc = lax.fori_loop(0, n_chunks, body, jnp.zeros((_LANES, out_ref.shape[1]), dtype))
+        out_ref[i, :] = jnp.sum(acc, axis=0)
     return kernel
 
 
