@@ -38,8 +38,9 @@ import _peers
 import ei_network
 
 FULL = {"sizes": (4000, 40000), "fan_out": 80, "scales": (1.0, 10.0), "duration": 100.0,
-        "repeats": 5}
-SMOKE = {"sizes": (48,), "fan_out": 4, "scales": (0.01,), "duration": 1.0, "repeats": 1}
+        "repeats": 5, "network_repeats": 2}
+SMOKE = {"sizes": (48,), "fan_out": 4, "scales": (0.01,), "duration": 1.0, "repeats": 1,
+         "network_repeats": 1}
 
 
 def gpu_available() -> bool:
@@ -167,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
                              dense_max)
     print(_peers.format_table(("format", "implementation", "n", "product", "ms"),
                               [(f, i, n, op, f"{ms:.4g}") for f, i, n, op, ms in products]))
-    network = time_network(cfg["scales"], cfg["duration"], cfg["repeats"], args.smoke,
+    network = time_network(cfg["scales"], cfg["duration"], cfg["network_repeats"], args.smoke,
                            dense_max)
     print()
     print(_peers.format_table(("implementation", "scale", "neurons", "ms/step", "spikes"),
