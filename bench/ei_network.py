@@ -420,7 +420,7 @@ def print_comparison(results: list[RunResult], net: Network, args, n_steps: int)
 def main(argv: Optional[list[str]] = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--backend", choices=["numba", "jax"], default=None,
+    ap.add_argument("--backend", choices=["numba", "pallas", "jax"], default=None,
                     help="sparsecore kernel backend (default: the operators with the "
                          "platform's default backend, numba on CPU)")
     ap.add_argument("--scale", type=float, default=1.0,

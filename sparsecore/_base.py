@@ -259,8 +259,8 @@ class SparseMatrix(u.sparse.SparseMatrix, metaclass=abc.ABCMeta):
             keeps its gradient, which is that of the float product (the
             straight-through rule of surrogate-gradient training).  ``False``:
             a float product, bool cast to numbers.
-        backend : {None, "numba", "jax"}
-            ``None`` picks numba on CPU, the pure-JAX reference elsewhere.
+        backend : {None, "numba", "pallas", "jax"}
+            ``None`` picks numba on CPU, Pallas on a GPU, the pure-JAX reference elsewhere.
 
         Examples
         --------

@@ -154,8 +154,9 @@ shape : tuple of int
     ``(m, n)`` of the matrix ``A``.
 transpose : bool
     Compute ``A.T @ v``.
-backend : {None, "numba", "jax"}
-    ``None`` picks numba on CPU and the pure-JAX reference elsewhere.
+backend : {None, "numba", "pallas", "jax"}
+    ``None`` picks numba on CPU, Pallas on a GPU and the pure-JAX reference
+    elsewhere; ``"pallas"`` on a CPU runs the GPU kernels in interpret mode.
 
 Returns
 -------

@@ -78,7 +78,7 @@ def update_csr_on_binary_pre(weight: ArrayLike, indices: ArrayLike, indptr: Arra
         Bounds (None: none on that side), applied as ``clip`` says.
     shape : tuple of int
         ``(n_pre, n_post)``.
-    backend : {None, "numba", "jax"}
+    backend : {None, "numba", "pallas", "jax"}
     clip : {"updated", "all"}
         ``"updated"``: bound only the entries the spikes changed (cost
         proportional to spikes); ``"all"``: bound every weight after the
@@ -132,7 +132,7 @@ def update_csr_on_binary_post(weight: ArrayLike, indices: ArrayLike, indptr: Arr
         Bounds (None: none on that side), applied as ``clip`` says.
     shape : tuple of int
         ``(n_pre, n_post)``.
-    backend : {None, "numba", "jax"}
+    backend : {None, "numba", "pallas", "jax"}
     clip : {"updated", "all"}
         ``"updated"``: bound only the entries the spikes changed (cost
         proportional to spikes); ``"all"``: bound every weight after the
@@ -392,7 +392,7 @@ def update_dense_on_binary_pre(weight: ArrayLike, pre_spike: ArrayLike, post_tra
     post_trace : array or Quantity, shape (n_post,)
     w_min, w_max : scalar, Quantity or None
         Bounds (None: none on that side).
-    backend : {None, "numba", "jax"}
+    backend : {None, "numba", "pallas", "jax"}
     clip : {"updated", "all"}
         Bound the updated rows only, or every weight (brainevent's behaviour).
 
@@ -427,7 +427,7 @@ def update_dense_on_binary_post(weight: ArrayLike, pre_trace: ArrayLike, post_sp
         bool, or any nonzero number.
     w_min, w_max : scalar, Quantity or None
         Bounds (None: none on that side).
-    backend : {None, "numba", "jax"}
+    backend : {None, "numba", "pallas", "jax"}
     clip : {"updated", "all"}
         Bound the updated columns only, or every weight (brainevent's behaviour).
 
@@ -473,7 +473,7 @@ def csrmv_yw2y(y: ArrayLike, w: ArrayLike, indices: ArrayLike, indptr: ArrayLike
         ``(m, n)`` of the CSR matrix.
     transpose : bool
         Index ``y`` by column instead of row.
-    backend : {None, "numba", "jax"}
+    backend : {None, "numba", "pallas", "jax"}
 
     Returns
     -------
@@ -516,7 +516,7 @@ def cscmv_yw2y(y: ArrayLike, w: ArrayLike, indices: ArrayLike, indptr: ArrayLike
         ``(m, n)`` of the CSC matrix.
     transpose : bool
         Index ``y`` by column instead of row.
-    backend : {None, "numba", "jax"}
+    backend : {None, "numba", "pallas", "jax"}
 
     Returns
     -------
@@ -559,7 +559,7 @@ def fcnmv_yw2y(y: ArrayLike, w: ArrayLike, indices: ArrayLike, *, shape: Shape,
         ``(m, n)`` of the matrix.
     transpose : bool
         Index ``y`` by column instead of row.
-    backend : {None, "numba", "jax"}
+    backend : {None, "numba", "pallas", "jax"}
 
     Returns
     -------

@@ -3,10 +3,11 @@
 Every operation is ONE JAX primitive.  :func:`declare` creates it and
 registers, in one place: eager dispatch, abstract evaluation, the pure-JAX
 reference lowering (every platform; the test oracle), the numba lowering on
-CPU, JVP rules per differentiable input, the transpose rule and the batching
-rule.  The compute backend travels as the static bind parameter ``backend``,
-chosen by :func:`resolve_backend` when the public function is called, never
-read from a global during lowering.
+CPU, the Pallas lowering (compiled on a GPU, interpret mode elsewhere), JVP
+rules per differentiable input, the transpose rule and the batching rule.
+The compute backend travels as the static bind parameter ``backend``, chosen
+by :func:`resolve_backend` when the public function is called, never read
+from a global during lowering.
 """
 from __future__ import annotations
 
@@ -23,40 +24,52 @@ from jax.interpreters import ad, batching, mlir, xla
 from . import _ffi
 
 __all__ = ["declare", "declare_products", "out_length", "product_batchers", "reference_batcher",
-           "resolve_backend", "BACKENDS", "NUMBA_DTYPES"]
+           "resolve_backend", "BACKENDS", "NUMBA_DTYPES", "GPU_PLATFORMS"]
 
-BACKENDS = (None, "numba", "jax")
+BACKENDS = (None, "numba", "pallas", "jax")
 NUMBA_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+GPU_PLATFORMS = ("cuda", "rocm")
 
 
 def resolve_backend(backend, *dtypes, op: str) -> str:
-    """The concrete backend (``"numba"`` or ``"jax"``) for one call.
+    """The concrete backend (``"numba"``, ``"pallas"`` or ``"jax"``) for one call.
 
-    ``None`` picks numba on CPU when it is usable for these dtypes, the
-    reference otherwise.  ``"numba"`` with a dtype numba kernels do not cover
+    ``None`` picks numba on CPU and Pallas on a GPU when they are usable for
+    these dtypes, the reference otherwise (other platforms too).
+    ``"numba"`` or ``"pallas"`` with a dtype their kernels do not cover
     raises; ``"numba"`` where the bridge cannot be set up falls back to
-    ``"jax"`` (the bridge has already warned once).
+    ``"jax"`` (the bridge has already warned once).  ``"pallas"`` on a host
+    without a GPU runs the same kernels in Pallas interpret mode.
     """
     if backend not in BACKENDS:
         raise ValueError(f"{op}: backend={backend!r} is not one of {BACKENDS}; pass None to "
-                         "let sparsecore choose, 'numba' for the CPU kernels or 'jax' for the "
-                         "pure-JAX reference.")
+                         "let sparsecore choose, 'numba' for the CPU kernels, 'pallas' for the "
+                         "GPU kernels (interpret mode on CPU) or 'jax' for the pure-JAX "
+                         "reference.")
     if backend == "jax":
         return "jax"
     unsupported = [np.dtype(d) for d in dtypes if np.dtype(d) not in NUMBA_DTYPES]
-    if backend == "numba":
+    if backend in ("numba", "pallas"):
         if unsupported:
-            raise ValueError(f"{op}: backend='numba' supports float32 and float64 values, got "
-                             f"{unsupported[0].name}; use backend='jax' (or None) for this dtype.")
+            raise ValueError(f"{op}: backend={backend!r} supports float32 and float64 values, "
+                             f"got {unsupported[0].name}; use backend='jax' (or None) for this "
+                             f"dtype.")
+        if backend == "pallas":
+            return "pallas"
         return "numba" if _ffi.numba_available() else "jax"
-    if unsupported or jax.default_backend() != "cpu":
+    platform = jax.default_backend()
+    if unsupported:
+        return "jax"
+    if platform == "gpu" or platform in GPU_PLATFORMS:
+        return "pallas"
+    if platform != "cpu":
         return "jax"
     return "numba" if _ffi.numba_available() else "jax"
 
 
 def declare(name: str, *, abstract_eval: Callable, reference: Callable,
             numba_call: Callable | None, jvps: Sequence[Callable | None],
-            transpose: Callable | None, batch: Callable,
+            transpose: Callable | None, batch: Callable, pallas_call: Callable | None = None,
             multiple_results: bool = False) -> Primitive:
     """Create primitive ``name`` and register all of its rules.
 
@@ -77,6 +90,11 @@ def declare(name: str, *, abstract_eval: Callable, reference: Callable,
         Rule for :data:`jax.interpreters.ad.primitive_transposes`.
     batch : callable
         Rule for :data:`jax.interpreters.batching.primitive_batchers`.
+    pallas_call : callable or None
+        ``(*arrays, interpret, **params)`` traced during lowering when
+        ``backend == "pallas"``; it calls :func:`jax.experimental.pallas.pallas_call`
+        with ``interpret`` (False on a GPU, True on every other platform).
+        Without it ``"pallas"`` lowers the reference.
     """
     prim = Primitive(name)
     prim.multiple_results = multiple_results
@@ -88,12 +106,21 @@ def declare(name: str, *, abstract_eval: Callable, reference: Callable,
             return fn(*args, **params)
         return call
 
-    mlir.register_lowering(prim, mlir.lower_fun(strip_backend(reference), multiple_results))
-    if numba_call is not None:
-        def cpu_lowering(ctx, *args, backend, **params):
-            impl = numba_call if backend == "numba" else reference
+    def lowering(numba, interpret):
+        def lower(ctx, *args, backend, **params):
+            impl = reference
+            if backend == "numba" and numba is not None:
+                impl = numba
+            elif backend == "pallas" and pallas_call is not None:
+                impl = partial(pallas_call, interpret=interpret)
             return mlir.lower_fun(partial(impl, **params), multiple_results)(ctx, *args)
-        mlir.register_lowering(prim, cpu_lowering, platform="cpu")
+        return lower
+
+    # every platform: the reference, or Pallas in interpret mode
+    mlir.register_lowering(prim, lowering(None, interpret=True))
+    mlir.register_lowering(prim, lowering(numba_call, interpret=True), platform="cpu")
+    for platform in GPU_PLATFORMS:
+        mlir.register_lowering(prim, lowering(None, interpret=False), platform=platform)
     ad.defjvp(prim, *jvps)
     if transpose is not None:
         ad.primitive_transposes[prim] = transpose
@@ -148,7 +175,8 @@ def _out_shape(x_shape, shape, transpose) -> tuple:
 
 def declare_products(mv: tuple[str, str], mm: tuple[str, str], *, family: str,
                      structure: tuple[str, ...], reference: Callable,
-                     values_cotangent: Callable, numba_module: str, numba_args: Callable):
+                     values_cotangent: Callable, numba_module: str, numba_args: Callable,
+                     pallas: Callable | None = None):
     """Declare a matrix-vector / matrix-matrix pair of linear product primitives.
 
     Both take ``(values, *structure, x)``: the differentiable values first
@@ -189,6 +217,10 @@ def declare_products(mv: tuple[str, str], mm: tuple[str, str], *, family: str,
         ``(kernel_name, values, *structure, x, **params) -> (arrays, flags,
         error)``: the arrays the kernel takes, its static flags and the message
         of its error return.
+    pallas : callable or None
+        ``(values, *structure, x, *, interpret, **params) -> y``: the product
+        as Pallas kernels (the ``pallas_call`` of :func:`declare`, shared by
+        both primitives: ``x`` is ``(k,)`` or ``(k, b)``).
 
     Returns
     -------
@@ -256,7 +288,7 @@ def declare_products(mv: tuple[str, str], mm: tuple[str, str], *, family: str,
     for (name, kernel_name), batch in zip((mv, mm), batchers):
         values_jvp, operand_jvp, transpose = make_rules(name)
         prims[name] = declare(name, abstract_eval=abstract_eval, reference=reference,
-                              numba_call=numba_call(kernel_name),
+                              numba_call=numba_call(kernel_name), pallas_call=pallas,
                               jvps=(values_jvp,) + no_structure + (operand_jvp,),
                               transpose=transpose, batch=batch)
     return prims[mv[0]], prims[mm[0]]

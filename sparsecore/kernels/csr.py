@@ -67,6 +67,13 @@ def _numba_args(kernel_name, data, indices, indptr, x, *, shape, transpose, even
             error)
 
 
+def _pallas(data, indices, indptr, x, *, shape, transpose, event, interpret):
+    from ._rows_pallas import rows_product
+    return rows_product(data, indices, indptr, x, width=-1, n_rows=shape[0],
+                        n_out=out_length(shape, transpose), transpose=transpose, event=event,
+                        homo=data.shape[0] == 1, interpret=interpret)
+
+
 # ---------------------------------------------------------------------------
 # differentiation
 # ---------------------------------------------------------------------------
@@ -95,7 +102,8 @@ def csr_data_cotangent(ct, data_shape, indices, indptr, x, *, transpose, event, 
 csrmv_p, csrmm_p = declare_products(
     ("csrmv", "csrmv_kernel"), ("csrmm", "csrmm_kernel"), family="csr",
     structure=("indices", "indptr"), reference=_reference,
-    values_cotangent=csr_data_cotangent, numba_module="_csr_numba", numba_args=_numba_args)
+    values_cotangent=csr_data_cotangent, numba_module="_csr_numba", numba_args=_numba_args,
+    pallas=_pallas)
 
 
 def csr_product(data, indices, indptr, x, *, shape, transpose, event, backend):

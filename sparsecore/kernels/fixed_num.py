@@ -79,6 +79,16 @@ def _numba_args(kernel_name, data, indices, x, *, shape, transpose, event):
     return (data, indices, x), (bool(transpose), bool(event), homo), _ERROR
 
 
+def _pallas(data, indices, x, *, shape, transpose, event, interpret):
+    from ._rows_pallas import rows_product
+    homo = _is_homo(data)
+    indptr = jnp.zeros((1,), jnp.int32)  # rows of fixed width: not read
+    return rows_product(data.reshape(-1), indices.reshape(-1), indptr, x,
+                        width=indices.shape[1], n_rows=indices.shape[0],
+                        n_out=out_length(shape, transpose), transpose=transpose, event=event,
+                        homo=homo, interpret=interpret)
+
+
 # ---------------------------------------------------------------------------
 # differentiation
 # ---------------------------------------------------------------------------
@@ -106,7 +116,7 @@ def fcn_data_cotangent(ct, data_shape, indices, x, *, transpose, event, **params
 fcnmv_p, fcnmm_p = declare_products(
     ("fcnmv", "fcnmv_kernel"), ("fcnmm", "fcnmm_kernel"), family="fixed-number",
     structure=("indices",), reference=_reference, values_cotangent=fcn_data_cotangent,
-    numba_module="_fixed_num_numba", numba_args=_numba_args)
+    numba_module="_fixed_num_numba", numba_args=_numba_args, pallas=_pallas)
 
 
 def fcn_product(data, indices, x, *, shape, transpose, event, backend):

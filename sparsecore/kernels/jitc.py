@@ -167,6 +167,14 @@ def _numba_args(kernel_name, w, cf, seed, off, x, *, shape, dist, corder, transp
     return (w, cf, seed, off, x), flags, f"sparsecore {kernel_name[:-7]}: kernel failure"
 
 
+def _pallas(w, cf, seed, off, x, *, shape, dist, corder, transpose, event, interpret):
+    from ._jitc_pallas import jitc_pallas
+    n_lines, line_len = line_geometry(shape, corder)
+    return jitc_pallas(w, cf, seed, off, x, n_lines=n_lines, line_len=line_len,
+                       n_out=out_length(shape, transpose), dist=dist,
+                       scatter=_is_scatter(corder, transpose), event=event, interpret=interpret)
+
+
 # ---------------------------------------------------------------------------
 # differentiation
 # ---------------------------------------------------------------------------
@@ -187,7 +195,7 @@ jitcmv_p, jitcmm_p = declare_products(
     family="generated-connectivity",
     structure=("the connection probability", "the seed", "the block offset"),
     reference=_reference, values_cotangent=_w_cotangent, numba_module="_jitc_numba",
-    numba_args=_numba_args)
+    numba_args=_numba_args, pallas=_pallas)
 
 
 def jitc_product(w, cf, seed, x, *, shape, dist, corder, transpose, event, backend,

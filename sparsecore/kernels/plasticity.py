@@ -19,7 +19,7 @@
 The update primitives take ``spike`` as bool, ``trace`` in the weight's dtype
 and the bounds ``lo``/``hi`` as shape-(1,) arrays (``-inf``/``inf`` for no
 bound), so bounds are runtime values and do not multiply kernel variants.
-Their numba lowering aliases the output to ``weight``: with the weight buffer
+Their numba and Pallas lowerings alias the output to ``weight``: with the weight buffer
 donated to ``jax.jit`` the update runs in place and costs spikes x entries per
 spiking neuron.  Inputs here are unit-free and validated; see
 :mod:`sparsecore._plasticity_ops` for the public functions.
@@ -105,9 +105,15 @@ def _compressed_numba(weight, indices, indptr, weight_indices, spike, trace, lo,
         input_output_aliases={0: 0})
 
 
+def _compressed_pallas(*args, **params):
+    from ._plasticity_pallas import compressed_update_pallas
+    return compressed_update_pallas(*args, **params)
+
+
 compressed_update_p = declare(
     "sparsecore_compressed_update", abstract_eval=_compressed_abstract_eval,
     reference=_compressed_reference, numba_call=_compressed_numba,
+    pallas_call=_compressed_pallas,
     jvps=(None,) * 8, transpose=None, batch=reference_batcher(_compressed_reference))
 ad.primitive_jvps[compressed_update_p] = _update_jvp(compressed_update_p, _compressed_reference,
                                                      n_static=4)
@@ -143,9 +149,14 @@ def _dense_numba(weight, spike, trace, lo, hi, *, axis):
                             input_output_aliases={0: 0})
 
 
+def _dense_pallas(*args, **params):
+    from ._plasticity_pallas import dense_update_pallas
+    return dense_update_pallas(*args, **params)
+
+
 dense_update_p = declare(
     "sparsecore_dense_update", abstract_eval=_dense_abstract_eval, reference=_dense_reference,
-    numba_call=_dense_numba, jvps=(None,) * 5, transpose=None,
+    numba_call=_dense_numba, pallas_call=_dense_pallas, jvps=(None,) * 5, transpose=None,
     batch=reference_batcher(_dense_reference))
 ad.primitive_jvps[dense_update_p] = _update_jvp(dense_update_p, _dense_reference, n_static=1)
 
@@ -208,9 +219,14 @@ def _yw2y_transpose(ct, y, w, indices, indptr, *, shape, transpose, backend):
     return ct_y.astype(y.aval.dtype), None, None, None
 
 
+def _yw2y_pallas(*args, **params):
+    from ._plasticity_pallas import yw2y_pallas
+    return yw2y_pallas(*args, **params)
+
+
 yw2y_p = declare(
     "sparsecore_csrmv_yw2y", abstract_eval=_yw2y_abstract_eval, reference=_yw2y_reference,
-    numba_call=_yw2y_numba, jvps=(_yw2y_y_jvp, _yw2y_w_jvp, None, None),
+    numba_call=_yw2y_numba, pallas_call=_yw2y_pallas, jvps=(_yw2y_y_jvp, _yw2y_w_jvp, None, None),
     transpose=_yw2y_transpose, batch=reference_batcher(_yw2y_reference))
 
 

@@ -1,0 +1,184 @@
+"""GPU benchmark: every sparsecore product on the Pallas backend against its peers.
+
+One prepared run (under 5 minutes on one GPU) that times
+
+* the products ``W @ v`` (float) and ``spikes @ W`` (bool events, 2% active) of
+  CSR, FixedPostNumConn and generated (JITCHomoR) matrices with
+  ``backend="pallas"``, against jax's BCSR (cuSPARSE on a GPU), dense ``jnp``
+  and brainevent (where it is installed), on a 4000 x 4000 and a 40000 x 40000
+  matrix with 80 entries per row;
+* the COBA network of ``bench/ei_network.py`` at scales 1 and 10 (100 ms,
+  1000 steps) through the same implementations,
+
+prints one table per part and writes a PNG of the times (``--png``).
+
+Run (from the repository root, on a machine with a GPU)::
+
+    python bench/gpu.py                     # the full run; gpu.png next to this file
+    python bench/gpu.py --smoke             # tiny shapes in Pallas interpret mode (CPU)
+
+On a host without a GPU the full run exits with a message and status 0; ``--smoke``
+runs the same code on tiny shapes with the Pallas kernels in interpret mode (what
+the test suite calls).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import _peers
+import ei_network
+
+FULL = {"sizes": (4000, 40000), "fan_out": 80, "scales": (1.0, 10.0), "duration": 100.0,
+        "repeats": 5, "network_repeats": 2}
+SMOKE = {"sizes": (48,), "fan_out": 4, "scales": (0.01,), "duration": 1.0, "repeats": 1,
+         "network_repeats": 1}
+
+
+def gpu_available() -> bool:
+    import jax
+    return jax.default_backend() == "gpu"
+
+
+def _product_impls(csr: _peers.HostCSR, smoke: bool, dense_max_bytes: float):
+    """sparsecore (pallas) first for each format, then the peers of that format."""
+    skip = ("jax.sparse BCOO",) if not smoke else ("jax.sparse BCOO", "brainevent", "dense")
+    impls = [("csr", i) for i in _peers.implementations(
+        ("pallas",), include_host=False, dense_max_bytes=dense_max_bytes, skip=skip)]
+    impls += [("fixed", i) for i in _peers.fixed_num_implementations(
+        ("pallas",), include_pre=False, skip=skip)]
+    params = _peers.JITCParams(0.6, csr.nnz / (csr.shape[0] * csr.shape[1]), 7)
+    impls += [("jitc", i) for i in _peers.jitc_implementations(
+        params, ("pallas",), corders=(True,), skip=skip)]
+    return impls
+
+
+def time_products(sizes, fan_out: int, repeats: int, smoke: bool,
+                  dense_max_bytes: float) -> list[tuple]:
+    """Rows ``(format, implementation, n, product, ms)`` of every product timing."""
+    import jax
+    import jax.numpy as jnp
+
+    rows = []
+    rng = np.random.default_rng(0)
+    for n in sizes:
+        csr = _peers.fixed_fanout(n, n, fan_out, rng)
+        v = jnp.asarray(rng.standard_normal(n).astype(np.float32))
+        s = jnp.asarray(rng.random(n) < 0.02)
+        for fmt, impl in _product_impls(csr, smoke, dense_max_bytes):
+            if not impl.fits(csr):
+                continue
+            try:
+                op = impl.build(csr)
+            except Exception as exc:  # noqa: BLE001 -- a peer that cannot build this matrix
+                print(f"[skip] {impl.name} n={n}: {type(exc).__name__}: {exc}")
+                continue
+            for label, fn, x in (("W @ v", impl.matvec, v), ("spikes @ W", impl.events, s)):
+                if fn is None:
+                    continue
+                f = jax.jit(fn)
+                try:
+                    ms = 1e3 * _peers.time_repeated(lambda f=f, op=op, x=x: (
+                        jax.block_until_ready(f(op, x))), repeats=repeats, warmup=1)
+                except Exception as exc:  # noqa: BLE001 -- a peer failing is a table row less
+                    print(f"[skip] {impl.name} {label} n={n}: {type(exc).__name__}: {exc}")
+                    continue
+                rows.append((fmt, impl.name, n, label, ms))
+    return rows
+
+
+def time_network(scales, duration: float, repeats: int, smoke: bool,
+                 dense_max_bytes: float) -> list[tuple]:
+    """Rows ``(implementation, scale, neurons, ms per step, spikes)`` of the COBA runs."""
+    p = ei_network.COBAParams()
+    if smoke:
+        p = dataclasses.replace(p, fan_out=SMOKE["fan_out"])
+    n_steps = round(duration / p.dt)
+    skip = ("jax.sparse BCOO",) if not smoke else ("jax.sparse BCOO", "brainevent", "dense")
+    rows = []
+    for scale in scales:
+        net = ei_network.build_network(p, scale, 0, "csr", homogeneous=False)
+        for impl in _peers.implementations(("pallas",), include_host=False,
+                                           dense_max_bytes=dense_max_bytes, skip=skip):
+            if not (impl.fits(net.w_exc) and impl.fits(net.w_inh)) or impl.events is None:
+                continue
+            try:
+                res = ei_network.run_impl(p, net, impl, n_steps, repeats)
+            except Exception as exc:  # noqa: BLE001 -- a peer failing is a table row less
+                print(f"[skip] {impl.name} scale {scale}: {type(exc).__name__}: {exc}")
+                continue
+            rows.append((impl.name, scale, net.n, 1e3 * res.run_s / n_steps, res.total_spikes))
+    return rows
+
+
+def write_png(path: str, products: list[tuple], network: list[tuple]) -> str | None:
+    """Bar charts of the product and network times (log scale); None without matplotlib."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("[skip] PNG: matplotlib is not installed")
+        return None
+    fig, axes = plt.subplots(1, 2, figsize=(14, 5))
+    labels = [f"{fmt} {name} n={n} {op}" for fmt, name, n, op, _ in products]
+    axes[0].barh(range(len(products)), [r[-1] for r in products])
+    axes[0].set_yticks(range(len(products)), labels, fontsize=6)
+    axes[0].set_xscale("log")
+    axes[0].set_xlabel("ms per product")
+    axes[0].invert_yaxis()
+    labels = [f"{name} scale {scale:g}" for name, scale, *_ in network]
+    axes[1].barh(range(len(network)), [r[3] for r in network])
+    axes[1].set_yticks(range(len(network)), labels, fontsize=8)
+    axes[1].set_xscale("log")
+    axes[1].set_xlabel("ms per simulation step (COBA)")
+    axes[1].invert_yaxis()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--smoke", action="store_true",
+                    help="tiny shapes, Pallas in interpret mode: runs without a GPU")
+    ap.add_argument("--png", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                  "gpu.png"), help="where to write the PNG")
+    ap.add_argument("--dense-max-mb", type=float, default=1024.0,
+                    help="skip dense jnp above this matrix size (MB)")
+    args = ap.parse_args(argv)
+    if not args.smoke and not gpu_available():
+        print("bench/gpu.py: no GPU found (jax.default_backend() is not 'gpu'); nothing to "
+              "time. Install the CUDA build (pip install 'sparsecore[cuda12]') on a GPU "
+              "machine, or run with --smoke for the interpret-mode check.")
+        return 0
+    cfg = SMOKE if args.smoke else FULL
+    dense_max = args.dense_max_mb * 2**20
+    t0 = time.perf_counter()
+    products = time_products(cfg["sizes"], cfg["fan_out"], cfg["repeats"], args.smoke,
+                             dense_max)
+    print(_peers.format_table(("format", "implementation", "n", "product", "ms"),
+                              [(f, i, n, op, f"{ms:.4g}") for f, i, n, op, ms in products]))
+    network = time_network(cfg["scales"], cfg["duration"], cfg["network_repeats"], args.smoke,
+                           dense_max)
+    print()
+    print(_peers.format_table(("implementation", "scale", "neurons", "ms/step", "spikes"),
+                              [(i, f"{s:g}", n, f"{ms:.4g}", sp)
+                               for i, s, n, ms, sp in network]))
+    written = write_png(args.png, products, network)
+    print(f"\n{len(products)} product timings, {len(network)} network runs in "
+          f"{time.perf_counter() - t0:.1f} s" + (f"; wrote {written}" if written else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""What every Pallas kernel of sparsecore shares: the launch, the operand layout, compaction.
+
+* :func:`launch` is ``pl.pallas_call`` with a one-dimensional grid, compiled
+  for Triton on a GPU (the kernels use Triton's atomic adds) and run in
+  interpret mode everywhere else.  The kernels take whole arrays (no block
+  specs): each program reads the entries it needs with scalar loads and
+  ``(B,)`` rows of the operand.
+* :func:`padded_operand`: the dense operand as a ``(k, B)`` matrix, a vector
+  being one column, the columns zero-padded to a power of two ``B`` (Triton's
+  block shapes must be powers of two); padded columns are inactive and are
+  sliced off the result.
+* :func:`active_rows`: the rows a scatter visits, compacted to the front in
+  XLA before the kernel (``jnp.nonzero`` with a static size), and how many.
+"""
+from __future__ import annotations
+
+import jax.numpy as jnp
+from jax.experimental import pallas as pl
+from jax.experimental.pallas import triton as plt
+
+__all__ = ["active_rows", "contribution", "launch", "next_power_of_two", "padded_operand"]
+
+
+def launch(kernel, out_shape, n_programs: int, *, interpret: bool, name: str, aliases=None):
+    """``pl.pallas_call`` of ``kernel`` over ``n_programs`` programs (Triton on a GPU)."""
+    return pl.pallas_call(kernel, out_shape=out_shape, grid=(n_programs,),
+                          input_output_aliases=dict(aliases or {}), interpret=interpret,
+                          compiler_params=plt.CompilerParams(), name=name)
+
+
+def next_power_of_two(n: int) -> int:
+    """The smallest power of two ``>= max(n, 1)``."""
+    return 1 << max(int(n) - 1, 0).bit_length()
+
+
+def padded_operand(x, dtype, event):
+    """``(x2, b)``: ``x`` as ``(k, B)`` (columns zero-padded to a power of two) and ``b``.
+
+    Float operands are cast to ``dtype``; event operands keep their dtype
+    (bool or float, tested with ``> 0``), so padding adds inactive inputs.
+    """
+    x2 = x.reshape(x.shape[0], -1) if x.ndim == 2 else x[:, None]
+    if not event:
+        x2 = x2.astype(dtype)
+    b = x2.shape[1]
+    pad = next_power_of_two(b) - b
+    if pad:
+        x2 = jnp.pad(x2, ((0, 0), (0, pad)))
+    return x2, b
+
+
+def active_rows(x2, n_rows, event):
+    """``(rows, count)``: the rows a scatter visits, compacted to the front, and how many.
+
+    With events, the rows of ``x2`` holding an event; otherwise all of them.
+    The compaction runs in XLA (``jnp.nonzero`` with a static size), before
+    the kernel.
+    """
+    if not event:
+        return jnp.arange(n_rows, dtype=jnp.int32), jnp.full((1,), n_rows, jnp.int32)
+    active = jnp.any(x2 > 0, axis=1)
+    rows = jnp.nonzero(active, size=n_rows, fill_value=0)[0].astype(jnp.int32)
+    return rows, jnp.sum(active, dtype=jnp.int32).reshape(1)
+
+
+def contribution(w, xrow, dtype, event):
+    """``w * xrow``; with events ``w`` where the input is active (never ``0 * w``)."""
+    if event:
+        return jnp.where(xrow > 0, w, jnp.zeros((), dtype))
+    return w * xrow
