@@ -16,7 +16,7 @@ Next to each time: nanoseconds per visited synapse (stored entries a product
 reads: every entry for a float or gathering product, active inputs times fan-in
 for an event-driven one; generated: expected entries) and the random-gather floor
 of this machine: a numba loop summing ``x[idx[k]]`` for random int32 ``idx`` over
-an ``x`` of the case's length, in ns per element.  ``--sizes`` also times the
+an ``x`` of the case's length, in ns per element.
 ``--plot`` writes one PNG per family (time vs firing fraction, time vs n from
 10^3 to 10^6) to ``bench/out`` (``bench/_table_plots.py``).
 """
