@@ -9,10 +9,8 @@ Hook contract for subclasses
 Always:
 
 ``_leaf_names`` (and ``_optional_leaves``)
-    the array attributes, in pytree order: every array is a leaf; only the
-    shape is aux data.  The base class flattens, unflattens (constructor-free)
-    and registers the pytree; a class whose leaves vary may override
-    ``tree_flatten`` / ``tree_unflatten`` instead.
+    the array attributes in pytree order (only the shape is aux data); the base
+    class flattens, unflattens (constructor-free) and registers the pytree.
 ``_axis``, ``_twin``
     the orientation (0: the buffers' lines are rows, 1: columns) and the class
     of the transpose over the same leaves; ``transpose()`` / ``.T`` follow.
@@ -20,54 +18,27 @@ Always:
     as in scipy (``nnz`` and ``todense`` are abstract).
 ``_dense_product(data, x, *, transpose, event, backend)`` (abstract)
     ``self @ x`` (``self.T @ x`` when ``transpose``) on unit-free arrays; ``x``
-    is a vector or a matrix whose columns are right-hand sides; ``data`` is
-    the unit-free mantissa of the stored values.
+    is a vector or a matrix of right-hand sides; ``data`` the values' mantissa.
 ``_structure_leaves()`` (abstract)
-    tuple of the leaves (index arrays, seeds) that decide WHICH entries exist.
-    Two matrices combine elementwise only if class, aux data and these leaves
-    agree (values compared when concrete; under tracing they are trusted).
+    the leaves (index arrays, seeds) that decide WHICH entries exist; matrices
+    combine elementwise only if class, aux data and these leaves agree.
 
-Classes that store their values (``_entries_stored = True``, the default;
-CSR, CSC, fixed-number connectivity):
-
-``data``
-    the stored values, a Quantity or an array: either one value shared by all
-    entries (size 1, shape ``()`` or ``(1,)``: homogeneous) or one value per
-    entry, of shape ``_entries_shape()``.
-``_entries_shape()``
-    the shape of per-entry values; default ``(self.nnz,)``.
-``_entry_coords()``
-    ``(rows, cols)`` integer arrays of shape ``_entries_shape()``: the position
-    of every stored entry in ``self.shape`` (not in a compressed view).  Used
-    to gather a dense operand (``W * x``) and for ``sum(axis)``.
-``_with_values(data)``
-    the same matrix with ``data`` replaced, built without the constructor (no
-    validation: the base class has already checked the values; it may turn a
-    homogeneous matrix into a per-entry one).
-
-With those, every class gets: ``-W``, ``+W``, ``abs(W)``, ``W * s``, ``s * W``,
-``W / s``, ``W ** p``, ``W // s``, ``W % s`` with scalars, Quantities and bare
-Units; ``W * x``, ``x * W``, ``W / x``, ``W // x``, ``W % x`` with dense arrays
-broadcasting to ``W.shape`` (stored entries only); ``W1 + W2``, ``W1 - W2``,
-``W1 * W2``, ``W1 / W2`` on the same structure; ``apply``, ``apply2``,
+Classes that store their values (``_entries_stored = True``: CSR, CSC,
+fixed-number connectivity) add ``data`` (one value shared by all entries, size
+1, or one per entry, of shape ``_entries_shape()``, default ``(nnz,)``),
+``_entry_coords()`` (the ``(rows, cols)`` of every stored entry in
+``self.shape``, used by ``W * x`` and ``sum(axis)``) and ``_with_values(data)``
+(constructor-free replacement).  They get the whole elementwise surface with
+scalars, Quantities, Units, dense arrays broadcasting to ``W.shape`` (stored
+entries only) and matrices of the same structure, plus ``apply``, ``apply2``,
 ``with_data``, ``astype``, ``copy`` and ``sum(axis)``.
 
-Classes whose values are not stored per entry (``_entries_stored = False``;
-generated connectivity keeps weight parameters from which every entry is
-computed *linearly*, e.g. ``w``, ``(loc, scale)`` or ``(low, high)``):
-
-``_value_leaves()``
-    tuple of the weight-parameter leaves (arrays or Quantities, one unit).
-``_with_value_leaves(leaves)``
-    the same matrix with those leaves replaced (constructor-free).
-
-They get the linear operations only: ``-W``, ``+W``, ``W * s``, ``s * W``,
-``W / s`` for scalars (every leaf is scaled, so the matrix scales exactly),
-``W1 + W2``, ``W1 - W2`` on the same structure (leaves add), ``astype``,
-``copy`` and ``sum`` (through ``todense()`` unless the class overrides it).
-They override ``with_data`` (new weight parameters).  Everything else
-(``abs``, ``**``, a dense or per-entry operand, ``apply``) raises a TypeError
-that points to ``.tocsr()`` / ``.todense()``.
+Generated classes (``_entries_stored = False``: every entry is computed
+*linearly* from weight parameters such as ``w``, ``(loc, scale)``,
+``(low, high)``) add ``_value_leaves()`` and ``_with_value_leaves(leaves)``
+and get the linear operations only (``-W``, ``+W``, scaling by scalars, sums
+and differences on the same structure, ``astype``, ``copy``, ``sum``); the rest
+raises a TypeError pointing to ``.tocsr()`` / ``.todense()``.
 
 Operations whose honest result is dense (``W + x``, comparisons,
 ``np.asarray(W)``, ``s / W``) raise TypeError naming ``.todense()``.
@@ -243,7 +214,7 @@ class SparseMatrix(u.sparse.SparseMatrix, metaclass=abc.ABCMeta):
                         f"dense rows.")
 
     # -- sharding -------------------------------------------------------------
-    def shard(self, sharding):
+    def shard(self, sharding: jax.sharding.NamedSharding) -> Self:
         """The same matrix cut into equal blocks over the devices of one mesh axis.
 
         ``sharding`` is a ``jax.sharding.NamedSharding`` whose 2-D
