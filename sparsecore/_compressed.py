@@ -232,7 +232,8 @@ class CSR(_Compressed):
     shared by all entries (a scalar or shape ``(1,)``); ``indices`` are column
     indices and ``indptr`` row pointers (``m + 1`` entries).  All three are
     pytree leaves.  Duplicate entries sum.  A bool operand is a spike vector:
-    ``spikes @ W`` visits the rows of active inputs only.
+    ``spikes @ W`` visits the rows of active inputs only, and so does
+    ``W @ spikes`` for the columns once :meth:`with_column_index` is attached.
 
     Examples
     --------

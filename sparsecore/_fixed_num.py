@@ -278,7 +278,8 @@ class FixedPostNumConn(_FixedNum):
     ``(n_pre, n_conn)`` and ``data`` is ``(n_pre, n_conn)`` or a scalar /
     shape-``(1,)`` weight shared by all entries.  Both are pytree leaves.
     Repeated targets in one row sum.  ``spikes @ W`` visits the rows of active
-    neurons only; ``W @ spikes`` tests the spikes while gathering.  ``.T`` is a
+    neurons only; ``W @ spikes`` tests the spikes while gathering, or, with
+    :meth:`with_column_index`, visits the active columns only.  ``.T`` is a
     :class:`FixedPreNumConn` over the same arrays.
 
     Examples
@@ -307,7 +308,8 @@ class FixedPreNumConn(_FixedNum):
     ``FixedPreNumConn((data, indices), shape=(n_pre, n_post))`` stores
     ``W[indices[j, k], j] = data[j, k]``; ``indices`` has shape
     ``(n_post, n_conn)``.  ``W @ spikes`` visits the columns of active inputs
-    only; ``spikes @ W`` tests the spikes while gathering.  ``.T`` is a
+    only; ``spikes @ W`` tests the spikes while gathering (with
+    :meth:`with_column_index`: visits the rows of active inputs only).  ``.T`` is a
     :class:`FixedPostNumConn` over the same arrays.
 
     Examples
