@@ -5,6 +5,8 @@ sees it, so a kernel built from them compiles to the same loop as one written
 out by hand, and the static flags (``event``) still fold away per handler.
 """
 import numba
+from numba.core import types
+from numba.extending import intrinsic
 
 
 @numba.njit(cache=True, inline="always")
@@ -18,6 +20,24 @@ def checked(j, limit):
     u = numba.uint64(numba.int64(j))
     bad = u >= limit
     return (numba.uint64(0) if bad else u), bad
+
+
+@intrinsic
+def pick(typingctx, cond, a, b):
+    """``a if cond else b`` as an LLVM ``select`` marked unpredictable.
+
+    Without the mark LLVM turns a select whose operand is a load back into a
+    branch (to skip the load), and a branch on a spike mispredicts at low
+    firing rates.
+    """
+    if not (isinstance(cond, types.Boolean) and a == b):
+        return None
+
+    def codegen(context, builder, signature, args):
+        out = builder.select(args[0], args[1], args[2])
+        out.set_metadata("unpredictable", builder.module.add_metadata([]))
+        return out
+    return a(cond, a, b), codegen
 
 
 @numba.njit(cache=True, inline="always")
@@ -172,10 +192,10 @@ def gather_row(data, indices, windex, x, n_x, homo, event, indexed, zero):
         w3, c3 = _weight(data, windex, k + 3, homo, indexed, n_data)
         bad |= c0 | c1 | c2 | c3
         if event:
-            a0 += w0 if x[j0] > 0 else zero
-            a1 += w1 if x[j1] > 0 else zero
-            a2 += w2 if x[j2] > 0 else zero
-            a3 += w3 if x[j3] > 0 else zero
+            a0 += pick(x[j0] > 0, w0, zero)
+            a1 += pick(x[j1] > 0, w1, zero)
+            a2 += pick(x[j2] > 0, w2, zero)
+            a3 += pick(x[j3] > 0, w3, zero)
         else:
             a0 += w0 * x[j0]
             a1 += w1 * x[j1]
@@ -186,7 +206,7 @@ def gather_row(data, indices, windex, x, n_x, homo, event, indexed, zero):
         w, bad_w = _weight(data, windex, k, homo, indexed, n_data)
         bad |= bad_w
         if event:
-            a0 += w if x[j] > 0 else zero
+            a0 += pick(x[j] > 0, w, zero)
         else:
             a0 += w * x[j]
     return (a0 + a1) + (a2 + a3), bad
