@@ -32,6 +32,10 @@ Run (from the repository root)::
     python bench/kernels.py --quick    # 10k matrix only, shorter timings (~1 min)
     python bench/kernels.py --backend jax --skip scipy dense
 
+``--table`` runs only the tracked cases of ``bench/_table.py`` (float and event
+products of CSR and the fixed-number formats with and without the column index,
+JITCNormalR), interleaved, with ns per visited synapse and the random-gather floor.
+
 Prints a table of times and a table of ratios to sparsecore (> 1: sparsecore is
 faster), and writes ``bench/out/kernels.png`` (time vs firing fraction).
 
@@ -698,7 +702,14 @@ def main(argv: Optional[list[str]] = None) -> None:
     ap.add_argument("--plot", default=os.path.join(_HERE, "out", "kernels.png"),
                     help="where to write the PNG (default bench/out/kernels.png)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--table", action="store_true",
+                    help="only the tracked-case table (bench/_table.py): interleaved, with ns "
+                         "per visited synapse and this machine's random-gather floor")
     args = ap.parse_args(argv)
+    if args.table:
+        import _table
+        _table.run_table(target_s=0.02 if args.quick else 0.05, rounds=3 if args.quick else 7)
+        return
 
     target_s, repeats, steps = (0.02, 3, 2_000) if args.quick else (0.05, 5, 10_000)
     t_start = time.perf_counter()

@@ -18,9 +18,23 @@ from . import _canonical, _units, _validation as V
 from ._base import SparseMatrix
 from ._plasticity_methods import CompressedPlasticity
 from ._typing import ArrayLike, Result, Shape
-from .kernels.csr import csr_product, csr_row_indices
+from .kernels.csr import csr_indexed_product, csr_product, csr_row_indices
 
 __all__ = ["CSR", "CSC"]
+
+
+def transposed_event_product(data, column_index, x, view_shape, *, backend):
+    """The gather-direction event product ``A @ x`` run over ``A``'s transposed index.
+
+    ``column_index`` is ``(mirror_indices, mirror_indptr, weight_indices)`` of
+    the row-compressed view ``A`` of shape ``view_shape`` (flat ``data``):
+    the active inputs' lines of the mirror are scattered, so the cost is
+    active inputs times their fan-in instead of every stored entry.
+    """
+    indices, indptr, weight_indices = column_index
+    return csr_indexed_product(data, indices, indptr, weight_indices, x,
+                               shape=(view_shape[1], view_shape[0]), transpose=True, event=True,
+                               backend=backend)
 
 
 def _recompress(data, indices, indptr, csr_shape):
@@ -103,9 +117,12 @@ class _Compressed(CompressedPlasticity, SparseMatrix):
         return obj
 
     def _dense_product(self, data, x, *, transpose, event, backend):
+        gather = transpose == (self._axis == 1)
+        if event and gather and self._column_index is not None:
+            return transposed_event_product(data, self._column_index, x, self._view_shape,
+                                            backend=backend)
         return csr_product(data, self.indices, self.indptr, x, shape=self._view_shape,
-                           transpose=transpose != (self._axis == 1), event=event,
-                           backend=backend)
+                           transpose=not gather, event=event, backend=backend)
 
     def todense(self) -> Result:
         """Dense ``jax.Array`` (a Quantity when the values carry units)."""
@@ -215,7 +232,8 @@ class CSR(_Compressed):
     shared by all entries (a scalar or shape ``(1,)``); ``indices`` are column
     indices and ``indptr`` row pointers (``m + 1`` entries).  All three are
     pytree leaves.  Duplicate entries sum.  A bool operand is a spike vector:
-    ``spikes @ W`` visits the rows of active inputs only.
+    ``spikes @ W`` visits the rows of active inputs only, and so does
+    ``W @ spikes`` for the columns once :meth:`with_column_index` is attached.
 
     Examples
     --------

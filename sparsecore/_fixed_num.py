@@ -19,7 +19,7 @@ import scipy.sparse as sp
 from . import _units, _validation as V
 from ._base import SparseMatrix
 from ._plasticity_methods import FixedNumPlasticity
-from ._compressed import CSC, CSR
+from ._compressed import CSC, CSR, transposed_event_product
 from ._random_partners import random_partners
 from ._typing import ArrayLike, Result, Shape
 from .kernels.fixed_num import fcn_product
@@ -106,11 +106,17 @@ class _FixedNum(FixedNumPlasticity, SparseMatrix):
         return self.indices, owners
 
     def _with_values(self, data):
-        return type(self).tree_unflatten((self.shape,), (_homogeneous(data), self.indices))
+        obj = type(self).tree_unflatten((self.shape,), (_homogeneous(data), self.indices))
+        obj._column_index = self._column_index  # same structure: the index still holds
+        return obj
 
     def _dense_product(self, data, x, *, transpose, event, backend):
         if data.ndim == 0:
             data = data.reshape(1)
+        gather = transpose == (self._axis == 1)
+        if event and gather and self._column_index is not None:
+            return transposed_event_product(data.reshape(-1), self._column_index, x,
+                                            self._view_shape, backend=backend)
         return fcn_product(data, self.indices, x, shape=self._view_shape,
                            transpose=transpose != (self._axis == 1), event=event,
                            backend=backend)
@@ -272,7 +278,8 @@ class FixedPostNumConn(_FixedNum):
     ``(n_pre, n_conn)`` and ``data`` is ``(n_pre, n_conn)`` or a scalar /
     shape-``(1,)`` weight shared by all entries.  Both are pytree leaves.
     Repeated targets in one row sum.  ``spikes @ W`` visits the rows of active
-    neurons only; ``W @ spikes`` tests the spikes while gathering.  ``.T`` is a
+    neurons only; ``W @ spikes`` tests the spikes while gathering, or, with
+    :meth:`with_column_index`, visits the active columns only.  ``.T`` is a
     :class:`FixedPreNumConn` over the same arrays.
 
     Examples
@@ -301,7 +308,8 @@ class FixedPreNumConn(_FixedNum):
     ``FixedPreNumConn((data, indices), shape=(n_pre, n_post))`` stores
     ``W[indices[j, k], j] = data[j, k]``; ``indices`` has shape
     ``(n_post, n_conn)``.  ``W @ spikes`` visits the columns of active inputs
-    only; ``spikes @ W`` tests the spikes while gathering.  ``.T`` is a
+    only; ``spikes @ W`` tests the spikes while gathering (with
+    :meth:`with_column_index`: visits the rows of active inputs only).  ``.T`` is a
     :class:`FixedPostNumConn` over the same arrays.
 
     Examples

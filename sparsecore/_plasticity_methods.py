@@ -78,9 +78,15 @@ class CompressedPlasticity:
 
         Makes ``update_on_post`` of a CSR matrix (``update_on_pre`` of a CSC
         matrix) cost spikes x fan-in instead of a sort of all entries per
-        call.  Build it once, outside the simulation loop; it is kept by
-        ``.T`` and by the update methods, and dropped by operations that may
-        change the structure.
+        call.  It is also the transposed index of the event products: with
+        it, ``W @ spikes`` of a CSR or FixedPostNumConn matrix (``spikes @ W``
+        of CSC or FixedPreNumConn) visits the synapses of the active inputs
+        only, instead of testing every stored entry (same result; gradients
+        and ``vmap`` unchanged).  Build it once, outside the simulation loop
+        (it also builds under ``jax.jit``: a stable argsort); it is kept by
+        ``.T``, ``with_data``, elementwise operations with scalars and by the
+        update methods, and dropped by operations that may change the
+        structure.
 
         Examples
         --------
@@ -91,6 +97,8 @@ class CompressedPlasticity:
         >>> W.update_on_post(jnp.array([0.5, 1.0]), jnp.array([False, True])).todense()
         Array([[1., 0.],
                [2., 4.]], dtype=float32)
+        >>> W @ jnp.array([False, True])  # the event product walks column 1 only
+        Array([0., 3.], dtype=float32)
         """
         if self._column_index is not None:
             return self
@@ -227,7 +235,8 @@ class FixedNumPlasticity(CompressedPlasticity):
         return values.reshape(self.indices.shape)  # an array or a Quantity: units kept
 
     def _plastic_rebuild(self, values, mirror):
-        obj = type(self).tree_unflatten((self.shape,), (self._entries_layout(values),
-                                                        self.indices))
+        homo = self.nnz != 1 and _units.split(values)[0].size == 1  # one shared weight stays
+        layout = values if homo else self._entries_layout(values)
+        obj = type(self).tree_unflatten((self.shape,), (layout, self.indices))
         obj._column_index = mirror
         return obj

@@ -9,6 +9,10 @@ Kernel protocol (see :mod:`sparsecore.kernels._ffi`): inputs, then outputs
 (every element written), then flags; return 0, or 1 when ``indices`` point
 outside the matrix or ``indptr`` does not rise from 0 to nnz (checked once,
 O(rows), before any row is read).
+
+The ``indexed`` kernels run over a transposed index (the mirror structure of
+``with_column_index``): the weights stay where the matrix stores them and
+entry ``k`` reads ``data[windex[k]]``.
 """
 import numba
 
@@ -23,12 +27,26 @@ def csrmv_kernel(data, indices, indptr, x, out, transpose, event, homo):
     adds the stored weight, without a multiply.  Transposed products visit the
     rows of active inputs only.
     """
-    return rows_mv(data, indices, indptr, -1, indptr.shape[0] - 1, x, out, transpose, event,
-                   homo)
+    return rows_mv(data, indices, indptr, indices, -1, indptr.shape[0] - 1, x, out, transpose,
+                   event, homo, False)
 
 
 @numba.njit(cache=True, inline="always")
 def csrmm_kernel(data, indices, indptr, x, out, transpose, event, homo):
     """``out = A @ x`` (or ``A.T @ x``) for a dense matrix ``x`` (k, b)."""
-    return rows_mm(data, indices, indptr, -1, indptr.shape[0] - 1, x, out, transpose, event,
-                   homo)
+    return rows_mm(data, indices, indptr, indices, -1, indptr.shape[0] - 1, x, out, transpose,
+                   event, homo, False)
+
+
+@numba.njit(cache=True, inline="always")
+def csrmv_indexed_kernel(data, indices, indptr, windex, x, out, transpose, event, homo):
+    """As :func:`csrmv_kernel` with entry ``k`` weighing ``data[windex[k]]`` (a transposed index)."""
+    return rows_mv(data, indices, indptr, windex, -1, indptr.shape[0] - 1, x, out, transpose,
+                   event, homo, True)
+
+
+@numba.njit(cache=True, inline="always")
+def csrmm_indexed_kernel(data, indices, indptr, windex, x, out, transpose, event, homo):
+    """As :func:`csrmm_kernel` with entry ``k`` weighing ``data[windex[k]]``."""
+    return rows_mm(data, indices, indptr, windex, -1, indptr.shape[0] - 1, x, out, transpose,
+                   event, homo, True)

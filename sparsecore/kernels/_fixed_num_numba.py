@@ -36,11 +36,11 @@ def _flat_rows(data, indices):
 def fcnmv_kernel(data, indices, x, out, transpose, event, homo):
     """``out = A @ x`` (``A.T @ x`` when ``transpose``) for a vector ``x``."""
     d, ix, ptr, width, n_rows = _flat_rows(data, indices)  # ptr is not read
-    return rows_mv(d, ix, ptr, width, n_rows, x, out, transpose, event, homo)
+    return rows_mv(d, ix, ptr, ix, width, n_rows, x, out, transpose, event, homo, False)
 
 
 @numba.njit(cache=True, inline="always")
 def fcnmm_kernel(data, indices, x, out, transpose, event, homo):
     """``out = A @ x`` (``A.T @ x`` when ``transpose``) for a matrix ``x`` (k, b)."""
     d, ix, ptr, width, n_rows = _flat_rows(data, indices)
-    return rows_mm(d, ix, ptr, width, n_rows, x, out, transpose, event, homo)
+    return rows_mm(d, ix, ptr, ix, width, n_rows, x, out, transpose, event, homo, False)

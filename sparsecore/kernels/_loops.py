@@ -5,6 +5,8 @@ sees it, so a kernel built from them compiles to the same loop as one written
 out by hand, and the static flags (``event``) still fold away per handler.
 """
 import numba
+from numba.core import types
+from numba.extending import intrinsic
 
 
 @numba.njit(cache=True, inline="always")
@@ -18,6 +20,24 @@ def checked(j, limit):
     u = numba.uint64(numba.int64(j))
     bad = u >= limit
     return (numba.uint64(0) if bad else u), bad
+
+
+@intrinsic
+def pick(typingctx, cond, a, b):
+    """``a if cond else b`` as an LLVM ``select`` marked unpredictable.
+
+    Without the mark LLVM turns a select whose operand is a load back into a
+    branch (to skip the load), and a branch on a spike mispredicts at low
+    firing rates.
+    """
+    if not (isinstance(cond, types.Boolean) and a == b):
+        return None
+
+    def codegen(context, builder, signature, args):
+        out = builder.select(args[0], args[1], args[2])
+        out.set_metadata("unpredictable", builder.module.add_metadata([]))
+        return out
+    return a(cond, a, b), codegen
 
 
 @numba.njit(cache=True, inline="always")
@@ -100,62 +120,101 @@ def row_span(indptr, width, i, nnz):
 
 
 @numba.njit(cache=True, inline="always")
-def row_entries(data, indices, start, stop, homo):
-    """Views of the weights and indices of the entries ``[start, stop)``.
+def row_entries(data, indices, windex, start, stop, homo, indexed):
+    """Views of the weights, indices and weight positions of the entries ``[start, stop)``.
 
     The loops then run from 0: measured 1.4x faster than offsets from ``start``.
+    With ``indexed`` the weight of entry ``k`` is ``data[windex[k]]`` (a
+    transposed index reads the weights where they are stored), so ``data``
+    stays whole and ``windex`` is cut instead.
     """
-    return (data if homo else data[start:stop]), indices[start:stop]
+    if indexed:
+        return data, indices[start:stop], windex[start:stop]
+    return (data if homo else data[start:stop]), indices[start:stop], windex[:0]
 
 
 @numba.njit(cache=True, inline="always")
-def _weight(data, k, homo):
-    return data[0] if homo else data[k]
+def _weight(data, windex, k, homo, indexed, n_data):
+    """``(weight of entry k, bad)``; ``bad`` when an indexed position is outside ``data``."""
+    if homo:
+        return data[0], False
+    if indexed:
+        p, bad = checked(windex[k], n_data)
+        return data[p], bad
+    return data[k], False
 
 
 @numba.njit(cache=True, inline="always")
-def gather_row(data, indices, x, n_x, homo, event, zero):
+def row_max(indices):
+    """The largest of ``indices`` as unsigned (a negative index is huge); 0 when empty.
+
+    A reduction without gathers, so LLVM vectorises it; it also brings the
+    row's indices into L1 for the gather that follows.
+    """
+    m = numba.uint64(0)
+    for k in range(indices.shape[0]):
+        m = max(m, numba.uint64(numba.int64(indices[k])))
+    return m
+
+
+@numba.njit(cache=True, inline="always")
+def gather_row(data, indices, windex, x, n_x, homo, event, indexed, zero):
     """``(sum_k w_k x[indices[k]], bad)`` over one row's entries (see :func:`row_entries`).
 
-    With ``event`` each active input (``x > 0``) adds its weight: a branch, so
-    only active inputs extend the add chain.  The float sum keeps four
-    independent partial sums (one add chain would bound it by the add latency).
-    ``bad`` reports an index outside ``[0, n_x)`` (read clamped meanwhile).
+    The row's indices are bounds-checked once, by a vectorised maximum
+    (``bad``: one is outside ``[0, n_x)``, and nothing is read), so the gather
+    itself carries no per-entry check (measured 15% faster than clamping each
+    index).  The sum keeps four independent partial sums (one add chain would
+    bound it by the add latency).  With ``event`` each active input
+    (``x > 0``) adds its weight through a select, not a branch: a branch on
+    the spike mispredicts at low firing rates and made the event gather slower
+    than the float one.  The select, not ``w * active``, keeps an inactive NaN
+    or infinite weight out of the sum.
     """
-    bad = False
     n = numba.uint64(indices.shape[0])  # unsigned: no wraparound code
-    if event:
-        acc = zero
-        for k in range(n):
-            j, bad_j = checked(indices[k], n_x)
-            bad |= bad_j
-            if x[j] > 0:
-                acc += _weight(data, k, homo)
-        return acc, bad
+    if n > 0 and row_max(indices) >= n_x:
+        return zero, True
+    bad = False
+    n_data = numba.uint64(data.shape[0])
     a0 = zero
     a1 = zero
     a2 = zero
     a3 = zero
     n4 = n - n % _FOUR
     for k in range(0, n4, _FOUR):
-        j0, b0 = checked(indices[k], n_x)
-        j1, b1 = checked(indices[k + 1], n_x)
-        j2, b2 = checked(indices[k + 2], n_x)
-        j3, b3 = checked(indices[k + 3], n_x)
-        bad |= b0 | b1 | b2 | b3
-        a0 += _weight(data, k, homo) * x[j0]
-        a1 += _weight(data, k + 1, homo) * x[j1]
-        a2 += _weight(data, k + 2, homo) * x[j2]
-        a3 += _weight(data, k + 3, homo) * x[j3]
+        j0 = numba.uint64(numba.int64(indices[k]))
+        j1 = numba.uint64(numba.int64(indices[k + 1]))
+        j2 = numba.uint64(numba.int64(indices[k + 2]))
+        j3 = numba.uint64(numba.int64(indices[k + 3]))
+        w0, c0 = _weight(data, windex, k, homo, indexed, n_data)
+        w1, c1 = _weight(data, windex, k + 1, homo, indexed, n_data)
+        w2, c2 = _weight(data, windex, k + 2, homo, indexed, n_data)
+        w3, c3 = _weight(data, windex, k + 3, homo, indexed, n_data)
+        bad |= c0 | c1 | c2 | c3
+        if event:
+            a0 += pick(x[j0] > 0, w0, zero)
+            a1 += pick(x[j1] > 0, w1, zero)
+            a2 += pick(x[j2] > 0, w2, zero)
+            a3 += pick(x[j3] > 0, w3, zero)
+        else:
+            a0 += w0 * x[j0]
+            a1 += w1 * x[j1]
+            a2 += w2 * x[j2]
+            a3 += w3 * x[j3]
     for k in range(n4, n):
-        j, bad_j = checked(indices[k], n_x)
-        bad |= bad_j
-        a0 += _weight(data, k, homo) * x[j]
+        j = numba.uint64(numba.int64(indices[k]))
+        w, bad_w = _weight(data, windex, k, homo, indexed, n_data)
+        bad |= bad_w
+        if event:
+            a0 += pick(x[j] > 0, w, zero)
+        else:
+            a0 += w * x[j]
     return (a0 + a1) + (a2 + a3), bad
 
 
 @numba.njit(cache=True, inline="always")
-def rows_mv(data, indices, indptr, width, n_rows, x, out, transpose, event, homo):
+def rows_mv(data, indices, indptr, windex, width, n_rows, x, out, transpose, event, homo,
+            indexed):
     """``out = A @ x`` (``A.T @ x`` when ``transpose``) for a vector ``x``; 0, or 1 on a bad index.
 
     Gathers clamp an outside index and report it after the loop; scatters
@@ -163,8 +222,9 @@ def rows_mv(data, indices, indptr, width, n_rows, x, out, transpose, event, homo
     before reading their indices.
     """
     nnz = indices.shape[0]
+    n_data = numba.uint64(data.shape[0])
     n_x, n_out, ok = begin(out, x, nnz > 0)
-    if not ok:
+    if not ok or (indexed and nnz > 0 and n_data == 0):
         return 1  # entries exist but there is nothing they could index
     if width < 0 and not indptr_ok(indptr, nnz):  # CSR: the literal -1 keeps this
         return 1
@@ -175,9 +235,11 @@ def rows_mv(data, indices, indptr, width, n_rows, x, out, transpose, event, homo
         start, stop, ok = row_span(indptr, width, i, nnz)
         if not ok:
             return 1
-        row_data, row_indices = row_entries(data, indices, start, stop, homo)
+        row_data, row_indices, row_windex = row_entries(data, indices, windex, start, stop,
+                                                        homo, indexed)
         if not transpose:
-            out[i], bad_i = gather_row(row_data, row_indices, x, n_x, homo, event, out[i])
+            out[i], bad_i = gather_row(row_data, row_indices, row_windex, x, n_x, homo, event,
+                                       indexed, out[i])
             bad |= bad_i
             continue
         xi = x[i]
@@ -185,17 +247,21 @@ def rows_mv(data, indices, indptr, width, n_rows, x, out, transpose, event, homo
             j, bad_j = checked(row_indices[k], n_out)
             if bad_j:
                 return 1  # a scatter must not write a clamped index
-            w = _weight(row_data, k, homo)
+            w, bad_w = _weight(row_data, row_windex, k, homo, indexed, n_data)
+            if bad_w:
+                return 1
             out[j] += w if event else w * xi
     return 1 if bad else 0
 
 
 @numba.njit(cache=True, inline="always")
-def rows_mm(data, indices, indptr, width, n_rows, x, out, transpose, event, homo):
+def rows_mm(data, indices, indptr, windex, width, n_rows, x, out, transpose, event, homo,
+            indexed):
     """As :func:`rows_mv` for a matrix operand ``x`` (k, b) (columns independent)."""
     nnz = indices.shape[0]
+    n_data = numba.uint64(data.shape[0])
     n_x, n_out, ok = begin(out, x, nnz > 0)
-    if not ok:
+    if not ok or (indexed and nnz > 0 and n_data == 0):
         return 1
     if width < 0 and not indptr_ok(indptr, nnz):  # CSR: the literal -1 keeps this
         return 1
@@ -206,12 +272,13 @@ def rows_mm(data, indices, indptr, width, n_rows, x, out, transpose, event, homo
         start, stop, ok = row_span(indptr, width, i, nnz)
         if not ok:
             return 1
-        row_data, row_indices = row_entries(data, indices, start, stop, homo)
+        row_data, row_indices, row_windex = row_entries(data, indices, windex, start, stop,
+                                                        homo, indexed)
         for k in range(row_indices.shape[0]):
             j, bad_j = checked(row_indices[k], limit)
-            if bad_j:
+            w, bad_w = _weight(row_data, row_windex, k, homo, indexed, n_data)
+            if bad_j or bad_w:
                 return 1
-            w = _weight(row_data, k, homo)
             if transpose:
                 add_row(out, j, x, i, w, event)
             else:

@@ -19,7 +19,8 @@ import numpy as np
 
 from ._primitive import declare_products, out_length
 
-__all__ = ["csrmv_p", "csrmm_p", "csr_row_indices", "csr_product", "csr_data_cotangent"]
+__all__ = ["csrmv_p", "csrmm_p", "csrmv_indexed_p", "csrmm_indexed_p", "csr_row_indices",
+           "csr_product", "csr_indexed_product", "csr_data_cotangent"]
 
 
 def csr_row_indices(indptr, nnz: int):
@@ -111,3 +112,52 @@ def csr_product(data, indices, indptr, x, *, shape, transpose, event, backend):
     prim = csrmv_p if x.ndim == 1 else csrmm_p
     return prim.bind(data, indices, indptr, x, shape=tuple(shape), transpose=bool(transpose),
                      event=bool(event), backend=backend)
+
+
+# ---------------------------------------------------------------------------
+# products over a transposed index: the structure of the transpose with the
+# weights where the matrix stores them (entry k weighs data[weight_indices[k]])
+# ---------------------------------------------------------------------------
+
+def _indexed_values(data, weight_indices):
+    return data if _is_homo(data, weight_indices) else data[weight_indices]
+
+
+def _indexed_reference(data, indices, indptr, weight_indices, x, **params):
+    return _reference(_indexed_values(data, weight_indices), indices, indptr, x, **params)
+
+
+def _indexed_numba_args(kernel_name, data, indices, indptr, weight_indices, x, **params):
+    arrays, (transpose, event, _), error = _numba_args(kernel_name, data, indices, indptr, x,
+                                                       **params)
+    homo = _is_homo(data, weight_indices)
+    return arrays[:3] + (weight_indices, x), (transpose, event, homo), error
+
+
+def _indexed_cotangent(ct, data_shape, indices, indptr, weight_indices, x, **params):
+    """Cotangent of ``data``: the per-entry one of the index, put back where each weight lives."""
+    nnz = indices.shape[0]
+    per_entry = csr_data_cotangent(ct, (nnz,), indices, indptr, x, **params)
+    if data_shape[0] == 1 and nnz != 1:
+        return per_entry.sum(keepdims=True)
+    return jnp.zeros(data_shape, per_entry.dtype).at[weight_indices].add(per_entry)
+
+
+csrmv_indexed_p, csrmm_indexed_p = declare_products(
+    ("csrmv_indexed", "csrmv_indexed_kernel"), ("csrmm_indexed", "csrmm_indexed_kernel"),
+    family="csr", structure=("indices", "indptr", "weight_indices"),
+    reference=_indexed_reference, values_cotangent=_indexed_cotangent,
+    numba_module="_csr_numba", numba_args=_indexed_numba_args)
+
+
+def csr_indexed_product(data, indices, indptr, weight_indices, x, *, shape, transpose, event,
+                        backend):
+    """``A @ x`` for the CSR ``A = (data[weight_indices], indices, indptr)`` of ``shape``.
+
+    ``data`` is never gathered: the kernels read ``data[weight_indices[k]]``
+    per visited entry, so a transposed index (``with_column_index``) runs an
+    event product over the active inputs only, on the matrix's own weights.
+    """
+    prim = csrmv_indexed_p if x.ndim == 1 else csrmm_indexed_p
+    return prim.bind(data, indices, indptr, weight_indices, x, shape=tuple(shape),
+                     transpose=bool(transpose), event=bool(event), backend=backend)
