@@ -201,6 +201,35 @@ def test_fixed_num_degenerate_and_grad(rng):
     assert_close(jax.grad(f)(w, P), jax.grad(f)(w, "jax"))
 
 
+@pytest.mark.parametrize("homo", [False, True])
+def test_column_index_products(rng, homo):
+    # with a transposed index the gather-direction event products run on the
+    # mirror's rows; the weights are read where the matrix stores them
+    m, n = 6, 5
+    vals, cols, ptr, _ = _csr_buffers(rng, (m, n), duplicates=True)
+    data = jnp.asarray([0.6], jnp.float32) if homo else vals
+    fixed = jnp.asarray(rng.integers(0, n, (m, 3)), jnp.int32)
+    fixed_w = jnp.asarray(0.6, jnp.float32) if homo else \
+        jnp.asarray(rng.standard_normal((m, 3)), jnp.float32)
+    matrices = [sc.CSR((data, cols, ptr), shape=(m, n)),
+                sc.CSR((data, cols, ptr), shape=(m, n)).T,
+                sc.FixedPostNumConn((fixed_w, fixed), shape=(m, n)),
+                sc.FixedPreNumConn((fixed_w, fixed), shape=(n, m))]
+    for W in matrices:
+        Wi = W.with_column_index()
+        dense = np.asarray(W.todense(), np.float64)
+        s_right = jnp.asarray(rng.random(W.shape[1]) < 0.5)
+        s_left = jnp.asarray(rng.random(W.shape[0]) < 0.5)
+        S = jnp.asarray(rng.random((W.shape[1], 2)) < 0.5)
+        name = type(W).__name__
+        assert_close(Wi.dot(s_right, backend=P), dense @ np.asarray(s_right, np.float64),
+                     np.float32, err_msg=name)
+        assert_close(Wi.rdot(s_left, backend=P), np.asarray(s_left, np.float64) @ dense,
+                     np.float32, err_msg=name)
+        assert_close(Wi.dot(S, backend=P), dense @ np.asarray(S, np.float64), np.float32,
+                     err_msg=name)
+
+
 # ---------------------------------------------------------------------------
 # generated connectivity: the structure bit for bit, weights within tolerance
 # ---------------------------------------------------------------------------

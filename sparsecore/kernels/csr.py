@@ -127,6 +127,11 @@ def _indexed_reference(data, indices, indptr, weight_indices, x, **params):
     return _reference(_indexed_values(data, weight_indices), indices, indptr, x, **params)
 
 
+def _indexed_pallas(data, indices, indptr, weight_indices, x, **params):
+    # on a GPU one gather of the weights costs less than a second index per entry
+    return _pallas(_indexed_values(data, weight_indices), indices, indptr, x, **params)
+
+
 def _indexed_numba_args(kernel_name, data, indices, indptr, weight_indices, x, **params):
     arrays, (transpose, event, _), error = _numba_args(kernel_name, data, indices, indptr, x,
                                                        **params)
@@ -147,7 +152,7 @@ csrmv_indexed_p, csrmm_indexed_p = declare_products(
     ("csrmv_indexed", "csrmv_indexed_kernel"), ("csrmm_indexed", "csrmm_indexed_kernel"),
     family="csr", structure=("indices", "indptr", "weight_indices"),
     reference=_indexed_reference, values_cotangent=_indexed_cotangent,
-    numba_module="_csr_numba", numba_args=_indexed_numba_args)
+    numba_module="_csr_numba", numba_args=_indexed_numba_args, pallas=_indexed_pallas)
 
 
 def csr_indexed_product(data, indices, indptr, weight_indices, x, *, shape, transpose, event,
