@@ -3,7 +3,8 @@
 The row loops are :func:`~sparsecore.kernels._loops.rows_mv` and
 :func:`~sparsecore.kernels._loops.rows_mm`, shared with the fixed-number
 kernels.  The static flags ``transpose``, ``event`` and ``homo`` are constants
-of each FFI handler, so LLVM folds the branches on them away.
+of each FFI handler, typed as literals, so each combination compiles with its
+branches folded away.
 
 Kernel protocol (see :mod:`sparsecore.kernels._ffi`): inputs, then outputs
 (every element written), then flags; return 0, or 1 when ``indices`` point
@@ -19,7 +20,7 @@ import numba
 from ._loops import rows_mm, rows_mv
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def csrmv_kernel(data, indices, indptr, x, out, transpose, event, homo):
     """``out = A @ x`` (or ``A.T @ x``) for the CSR matrix ``A`` and a vector ``x``.
 
@@ -31,21 +32,21 @@ def csrmv_kernel(data, indices, indptr, x, out, transpose, event, homo):
                    event, homo, False)
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def csrmm_kernel(data, indices, indptr, x, out, transpose, event, homo):
     """``out = A @ x`` (or ``A.T @ x``) for a dense matrix ``x`` (k, b)."""
     return rows_mm(data, indices, indptr, indices, -1, indptr.shape[0] - 1, x, out, transpose,
                    event, homo, False)
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def csrmv_indexed_kernel(data, indices, indptr, windex, x, out, transpose, event, homo):
     """As :func:`csrmv_kernel` with entry ``k`` weighing ``data[windex[k]]`` (a transposed index)."""
     return rows_mv(data, indices, indptr, windex, -1, indptr.shape[0] - 1, x, out, transpose,
                    event, homo, True)
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def csrmm_indexed_kernel(data, indices, indptr, windex, x, out, transpose, event, homo):
     """As :func:`csrmm_kernel` with entry ``k`` weighing ``data[windex[k]]``."""
     return rows_mm(data, indices, indptr, windex, -1, indptr.shape[0] - 1, x, out, transpose,

@@ -2,7 +2,7 @@
 
 One generic kernel per product shape (vector or matrix operand); the static
 flags ``transpose``, ``event`` and ``homo`` are constants of each FFI handler,
-so LLVM folds the branches on them away.  ``indices`` is ``(m, n_conn)``;
+typed as literals, so each combination compiles with its branches folded away.  ``indices`` is ``(m, n_conn)``;
 ``data`` is ``(m, n_conn)``, or ``(1, 1)`` when ``homo`` (one shared weight).
 
 * ``transpose=False`` gathers: ``out[i] = sum_k w[i, k] x[indices[i, k]]``;
@@ -13,8 +13,7 @@ so LLVM folds the branches on them away.  ``indices`` is ``(m, n_conn)``;
 
 The row loops are those of the CSR kernels
 (:func:`~sparsecore.kernels._loops.rows_mv`, ``rows_mm``) over rows of fixed
-width ``n_conn`` of the flattened arrays.  The kernels are inlined into their
-handlers so the flags fold.
+width ``n_conn`` of the flattened arrays.
 
 Kernel protocol (see :mod:`sparsecore.kernels._ffi`): inputs, then outputs
 (every element written), then flags; return 0, or 1 when an index points
@@ -25,21 +24,21 @@ import numba
 from ._loops import rows_mm, rows_mv
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def _flat_rows(data, indices):
     """``(data, indices, indptr, width, n_rows)`` of the row loops: rows of width ``n_conn``."""
     flat = indices.reshape(indices.size)
     return data.reshape(data.size), flat, flat, indices.shape[1], indices.shape[0]
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def fcnmv_kernel(data, indices, x, out, transpose, event, homo):
     """``out = A @ x`` (``A.T @ x`` when ``transpose``) for a vector ``x``."""
     d, ix, ptr, width, n_rows = _flat_rows(data, indices)  # ptr is not read
     return rows_mv(d, ix, ptr, ix, width, n_rows, x, out, transpose, event, homo, False)
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def fcnmm_kernel(data, indices, x, out, transpose, event, homo):
     """``out = A @ x`` (``A.T @ x`` when ``transpose``) for a matrix ``x`` (k, b)."""
     d, ix, ptr, width, n_rows = _flat_rows(data, indices)

@@ -120,7 +120,7 @@ def _fill(k1, k2, cnt, c, gaps, wts, loc, scale, dist):
             wts[t] = _weight(inner, k2, loc, scale, dist)
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def jitc_mv_kernel(w, cf, seed, off, x, out, dist, scatter, event):
     """``out = M @ x`` (gather over lines) or ``M.T @ x`` (scatter), ``x`` a vector."""
     n_out = out.shape[0]
@@ -174,7 +174,7 @@ def jitc_mv_kernel(w, cf, seed, off, x, out, dist, scatter, event):
     return 0
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def jitc_mm_kernel(w, cf, seed, off, x, out, dist, scatter, event):
     """As :func:`jitc_mv_kernel` for a matrix operand ``x`` (k, b) (columns independent)."""
     n_out, n_b = out.shape

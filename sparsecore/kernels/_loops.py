@@ -1,15 +1,18 @@
 """Inner-loop pieces shared by the numba kernels of every format.
 
-All are ``inline="always"``: numba pastes them into each kernel before LLVM
-sees it, so a kernel built from them compiles to the same loop as one written
-out by hand, and the static flags (``event``) still fold away per handler.
+A handler passes its static flags (``event``, ``homo``, ``width = -1``) as
+constants, which numba types as literals: each function here is compiled once
+per flag combination, with the branches on those flags folded away, and cached
+on disk.  None is ``inline="always"``: numba's IR-level inlining copied the
+loop bodies into every handler and was most of a handler's compile time, for
+no measured gain in speed.
 """
 import numba
 from numba.core import types
 from numba.extending import intrinsic
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def checked(j, limit):
     """``j`` as an unsigned index clamped into ``[0, limit)``, and whether it was outside.
 
@@ -40,13 +43,13 @@ def pick(typingctx, cond, a, b):
     return a(cond, a, b), codegen
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def clear(out):
     """Every element of ``out`` (1-D or 2-D) set to 0: kernels must write all of it."""
     out[:] = 0
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def begin(out, x, has_entries):
     """Clear ``out``; ``(n_x, n_out, ok)`` as unsigned lengths for :func:`checked`.
 
@@ -59,7 +62,7 @@ def begin(out, x, has_entries):
     return n_x, n_out, not (has_entries and (n_x == 0 or n_out == 0))
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def any_active(x, i):
     """Whether row ``i`` of the spike matrix ``x`` holds an event (an entry > 0)."""
     for c in range(x.shape[1]):
@@ -68,7 +71,7 @@ def any_active(x, i):
     return False
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def add_row(out, dst, x, src, w, event):
     """``out[dst, :] += w * x[src, :]``; with ``event``, ``w`` where ``x[src, c] > 0``."""
     for c in range(x.shape[1]):
@@ -79,7 +82,7 @@ def add_row(out, dst, x, src, w, event):
             out[dst, c] += w * x[src, c]
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def indptr_ok(indptr, nnz):
     """Whether ``indptr`` rises from 0 to ``nnz`` without decreasing: O(rows) reads.
 
@@ -108,7 +111,7 @@ def indptr_ok(indptr, nnz):
 _FOUR = numba.uint64(4)
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def row_span(indptr, width, i, nnz):
     """``(start, stop, ok)`` of row ``i`` as unsigned offsets; ``ok`` False when outside."""
     if width >= 0:
@@ -119,7 +122,7 @@ def row_span(indptr, width, i, nnz):
     return numba.uint64(start), numba.uint64(stop), 0 <= start and stop <= nnz
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def row_entries(data, indices, windex, start, stop, homo, indexed):
     """Views of the weights, indices and weight positions of the entries ``[start, stop)``.
 
@@ -133,7 +136,7 @@ def row_entries(data, indices, windex, start, stop, homo, indexed):
     return (data if homo else data[start:stop]), indices[start:stop], windex[:0]
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def _weight(data, windex, k, homo, indexed, n_data):
     """``(weight of entry k, bad)``; ``bad`` when an indexed position is outside ``data``."""
     if homo:
@@ -144,7 +147,7 @@ def _weight(data, windex, k, homo, indexed, n_data):
     return data[k], False
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def row_max(indices):
     """The largest of ``indices`` as unsigned (a negative index is huge); 0 when empty.
 
@@ -157,7 +160,7 @@ def row_max(indices):
     return m
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def gather_row(data, indices, windex, x, n_x, homo, event, indexed, zero):
     """``(sum_k w_k x[indices[k]], bad)`` over one row's entries (see :func:`row_entries`).
 
@@ -212,7 +215,7 @@ def gather_row(data, indices, windex, x, n_x, homo, event, indexed, zero):
     return (a0 + a1) + (a2 + a3), bad
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def rows_mv(data, indices, indptr, windex, width, n_rows, x, out, transpose, event, homo,
             indexed):
     """``out = A @ x`` (``A.T @ x`` when ``transpose``) for a vector ``x``; 0, or 1 on a bad index.
@@ -254,7 +257,7 @@ def rows_mv(data, indices, indptr, windex, width, n_rows, x, out, transpose, eve
     return 1 if bad else 0
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def rows_mm(data, indices, indptr, windex, width, n_rows, x, out, transpose, event, homo,
             indexed):
     """As :func:`rows_mv` for a matrix operand ``x`` (k, b) (columns independent)."""

@@ -17,7 +17,7 @@ import numba
 from ._loops import indptr_ok
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def _clip(v, lo, hi, nan_bound):
     """NumPy's ``clip``: NaN when ``v`` or a bound is NaN (``nan_bound``: either bound is).
 
@@ -31,7 +31,7 @@ def _clip(v, lo, hi, nan_bound):
     return min(max(v, lo), hi)
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def _has_nan(lo, hi):
     return not (lo == lo and hi == hi)
 

@@ -100,8 +100,10 @@ def _compressed_numba(weight, indices, indptr, weight_indices, spike, trace, lo,
     out = jax.ShapeDtypeStruct(weight.shape, weight.dtype)
     return _ffi.call_kernel(
         _plasticity_numba.compressed_update_kernel, args, out, (bool(indirect),),
-        error=f"sparsecore plasticity update: indices or weight_indices point outside the "
-              f"matrix of shape {shape}, or indptr does not rise from 0 to nnz",
+        # no shape in the message: one compiled handler serves every shape
+        error="sparsecore plasticity update: indices or weight_indices point outside the "
+              "matrix, or indptr does not rise from 0 to nnz; construct the matrix outside "
+              "jit, or call its check() inside, for an error naming the bad entry",
         input_output_aliases={0: 0})
 
 
@@ -186,8 +188,9 @@ def _yw2y_numba(y, w, indices, indptr, *, shape, transpose):
     out = jax.ShapeDtypeStruct(w.shape, w.dtype)
     return _ffi.call_kernel(
         _plasticity_numba.yw2y_kernel, args, out, (bool(transpose),),
-        error=f"sparsecore csrmv_yw2y: indices or indptr do not describe a matrix of shape "
-              f"{shape} with {w.shape[0]} stored entries")
+        error="sparsecore csrmv_yw2y: indices or indptr do not describe the matrix (an index "
+              "out of range, or indptr not rising from 0 to the number of weights); check "
+              "them with the matrix's check() for an error naming the bad entry")
 
 
 def _yw2y_y_jvp(y_dot, y, w, indices, indptr, **params):
