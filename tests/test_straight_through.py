@@ -65,9 +65,15 @@ def _spikes(rng, length, dtype, batch=None):
     return jnp.asarray(rng.random(shape) < 0.5, dtype)
 
 
+# every format in float32; in float64 one of each family (the rules are
+# dtype-independent, and every kernel is checked in float64 by its own tests)
+DTYPE_CASES = [(name, "float32") for name in FORMATS] + [
+    (name, "float64") for name in ("CSR", "FixedPreNumConn", "JITCNormalC")]
+
+
 @pytest.mark.parametrize("reflected", [False, True], ids=["dot", "rdot"])
 @pytest.mark.parametrize("batch", [None, 3], ids=["vector", "matrix"])
-@pytest.mark.parametrize("name", FORMATS)
+@pytest.mark.parametrize("name, float_dtype", DTYPE_CASES, indirect=["float_dtype"])
 def test_event_dot_differentiates_as_the_float_product(name, batch, reflected, float_dtype,
                                                        rng):
     W, values, rebuild = make(name, rng, float_dtype)
