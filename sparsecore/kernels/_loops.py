@@ -123,17 +123,19 @@ def row_span(indptr, width, i, nnz):
 
 
 @numba.njit(cache=True)
-def row_entries(data, indices, windex, start, stop, homo, indexed):
-    """Views of the weights, indices and weight positions of the entries ``[start, stop)``.
+def row_entries(data, indices, indptr, windex, width, i, nnz, homo, indexed):
+    """``(weights, indices, weight positions, ok)``: views of the entries of row ``i``.
 
-    The loops then run from 0: measured 1.4x faster than offsets from ``start``.
+    The loops then run from 0: measured 1.4x faster than offsets from the
+    row's start.  ``ok`` is False when the row's span lies outside the entries.
     With ``indexed`` the weight of entry ``k`` is ``data[windex[k]]`` (a
     transposed index reads the weights where they are stored), so ``data``
     stays whole and ``windex`` is cut instead.
     """
+    start, stop, ok = row_span(indptr, width, i, nnz)
     if indexed:
-        return data, indices[start:stop], windex[start:stop]
-    return (data if homo else data[start:stop]), indices[start:stop], windex[:0]
+        return data, indices[start:stop], windex[start:stop], ok
+    return (data if homo else data[start:stop]), indices[start:stop], windex[:0], ok
 
 
 @numba.njit(cache=True)
@@ -216,6 +218,19 @@ def gather_row(data, indices, windex, x, n_x, homo, event, indexed, zero):
 
 
 @numba.njit(cache=True)
+def rows_begin(data, indices, indptr, x, out, width, indexed):
+    """Zero ``out`` and check what every row loop needs: ``(n_x, n_out, n_data, ok)``."""
+    nnz = indices.shape[0]
+    n_data = numba.uint64(data.shape[0])
+    n_x, n_out, ok = begin(out, x, nnz > 0)
+    if not ok or (indexed and nnz > 0 and n_data == 0):
+        ok = False  # entries exist but there is nothing they could index
+    elif width < 0 and not indptr_ok(indptr, nnz):  # CSR: the literal -1 keeps this
+        ok = False
+    return n_x, n_out, n_data, ok
+
+
+@numba.njit(cache=True)
 def rows_mv(data, indices, indptr, windex, width, n_rows, x, out, transpose, event, homo,
             indexed):
     """``out = A @ x`` (``A.T @ x`` when ``transpose``) for a vector ``x``; 0, or 1 on a bad index.
@@ -225,21 +240,17 @@ def rows_mv(data, indices, indptr, windex, width, n_rows, x, out, transpose, eve
     before reading their indices.
     """
     nnz = indices.shape[0]
-    n_data = numba.uint64(data.shape[0])
-    n_x, n_out, ok = begin(out, x, nnz > 0)
-    if not ok or (indexed and nnz > 0 and n_data == 0):
-        return 1  # entries exist but there is nothing they could index
-    if width < 0 and not indptr_ok(indptr, nnz):  # CSR: the literal -1 keeps this
+    n_x, n_out, n_data, ok = rows_begin(data, indices, indptr, x, out, width, indexed)
+    if not ok:
         return 1
     bad = False
     for i in range(n_rows):
         if transpose and event and not x[i] > 0:
             continue
-        start, stop, ok = row_span(indptr, width, i, nnz)
+        row_data, row_indices, row_windex, ok = row_entries(data, indices, indptr, windex,
+                                                            width, i, nnz, homo, indexed)
         if not ok:
             return 1
-        row_data, row_indices, row_windex = row_entries(data, indices, windex, start, stop,
-                                                        homo, indexed)
         if not transpose:
             out[i], bad_i = gather_row(row_data, row_indices, row_windex, x, n_x, homo, event,
                                        indexed, out[i])
@@ -262,21 +273,17 @@ def rows_mm(data, indices, indptr, windex, width, n_rows, x, out, transpose, eve
             indexed):
     """As :func:`rows_mv` for a matrix operand ``x`` (k, b) (columns independent)."""
     nnz = indices.shape[0]
-    n_data = numba.uint64(data.shape[0])
-    n_x, n_out, ok = begin(out, x, nnz > 0)
-    if not ok or (indexed and nnz > 0 and n_data == 0):
-        return 1
-    if width < 0 and not indptr_ok(indptr, nnz):  # CSR: the literal -1 keeps this
+    n_x, n_out, n_data, ok = rows_begin(data, indices, indptr, x, out, width, indexed)
+    if not ok:
         return 1
     limit = n_out if transpose else n_x
     for i in range(n_rows):
         if transpose and event and not any_active(x, i):
             continue
-        start, stop, ok = row_span(indptr, width, i, nnz)
+        row_data, row_indices, row_windex, ok = row_entries(data, indices, indptr, windex,
+                                                            width, i, nnz, homo, indexed)
         if not ok:
             return 1
-        row_data, row_indices, row_windex = row_entries(data, indices, windex, start, stop,
-                                                        homo, indexed)
         for k in range(row_indices.shape[0]):
             j, bad_j = checked(row_indices[k], limit)
             w, bad_w = _weight(row_data, row_windex, k, homo, indexed, n_data)
