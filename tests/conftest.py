@@ -77,3 +77,17 @@ def float_dtype(request):
 @pytest.fixture(params=BACKENDS)
 def backend(request):
     return request.param
+
+
+# The longest tests (each a minute or more on 2 cores: subprocesses on several
+# devices, the property oracles) run first, so that parallel workers take them
+# at the start and finish together instead of one waiting on the other's tail.
+EARLY = ("test_sharding.py::test_four_devices", "test_sharding.py::test_two_processes",
+         "test_properties.py::test_stored_matrices", "test_properties.py::test_generated")
+
+
+def pytest_collection_modifyitems(config, items):
+    def rank(item):
+        return next((i for i, name in enumerate(EARLY) if name in item.nodeid), len(EARLY))
+    items.sort(key=rank)
+
