@@ -1,4 +1,4 @@
-"""Shared helpers for the sparsecore benchmarks: connectivity, timing, peer adapters.
+"""Shared helpers for the sparsecore benchmarks: connectivity and peer adapters.
 
 Nothing here is part of the library; ``bench/ei_network.py`` and ``bench/kernels.py``
 import it. The pieces:
@@ -14,17 +14,13 @@ import it. The pieces:
   ``W @ v`` (float) and ``spikes @ W`` (bool events). To benchmark another
   implementation or format (FixedPostNumConn, generated JITC matrices, ...) add an
   :class:`Impl` to :func:`implementations` -- both scripts pick it up.
-* :func:`time_repeated` / :func:`time_loop` / :func:`time_iters` -- timing with warm-up,
-  ``block_until_ready`` and the median (or min) of repeats; the one timer of every script.
-* :func:`format_table` -- the plain-text ratio tables both scripts print.
+* Timing and tables live in ``_timing.py``; the generated-connectivity adapters in
+  ``_peers_jitc.py``; the plasticity adapters in ``_peers_plasticity.py``.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
-import statistics
-import time
 from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
@@ -123,6 +119,21 @@ def fixed_fanout(n_pre: int, n_post: int, k: int, rng: np.random.Generator, *,
     else:
         data = np.asarray(weight, dtype=np.float32)
     return HostCSR(data, indices, indptr, (n_pre, n_post))
+
+
+def spike_inputs(fraction: float, n_inputs: int = 8):
+    """``make(csr, rng)``: ``n_inputs`` bool vectors over the rows of ``csr``, with
+    exactly ``round(fraction * rows)`` (at least one) spikes each."""
+
+    def make(csr: HostCSR, rng: np.random.Generator) -> np.ndarray:
+        m = csr.shape[0]
+        k = max(1, int(round(fraction * m)))
+        out = np.zeros((n_inputs, m), dtype=bool)
+        for row in out:
+            row[rng.choice(m, size=k, replace=False)] = True
+        return out
+
+    return make
 
 
 # --------------------------------------------------------------------------------------
@@ -516,385 +527,5 @@ def fixed_num_implementations(backends: Sequence[Optional[str]] = (None,), *,
         try:
             out.append(make())
         except ImportError as exc:
-            print(f"[skip] {name}: not available ({exc})")
-    return out
-
-
-
-# --------------------------------------------------------------------------------------
-# Plasticity: spike-triggered weight updates and csrmv_yw2y
-# --------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class HostCSRColumns:
-    """A :class:`HostCSR`'s structure and its column index, as device arrays.
-
-    ``csc_indices``/``csc_indptr`` compress the same entries by column;
-    ``weight_indices[k]`` is the CSR position of the ``k``-th entry in that order
-    (the arrays ``update_csr_on_binary_post`` takes, computed here with NumPy so that
-    every implementation gets the very same buffers).
-    """
-
-    indices: Any
-    indptr: Any
-    csc_indices: Any
-    csc_indptr: Any
-    weight_indices: Any
-    shape: tuple
-
-    @classmethod
-    def from_csr(cls, csr: HostCSR) -> "HostCSRColumns":
-        import jax
-        import jax.numpy as jnp
-
-        if not getattr(cls, "_registered", False):  # a pytree: jit arguments, not constants
-            jax.tree_util.register_dataclass(
-                cls, data_fields=["indices", "indptr", "csc_indices", "csc_indptr",
-                                  "weight_indices"], meta_fields=["shape"])
-            cls._registered = True
-
-        order = np.argsort(csr.indices, kind="stable").astype(np.int32)
-        counts = np.bincount(csr.indices, minlength=csr.shape[1])
-        csc_indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
-        return cls(jnp.asarray(csr.indices), jnp.asarray(csr.indptr),
-                   jnp.asarray(csr.rows()[order]), jnp.asarray(csc_indptr),
-                   jnp.asarray(order), csr.shape)
-
-
-@dataclasses.dataclass
-class UpdateImpl:
-    """How one implementation updates CSR weights on spikes and computes ``yw2y``.
-
-    ``on_pre(w, cols, pre_spike, post_trace, w_min, w_max)`` and
-    ``on_post(w, cols, pre_trace, post_spike, w_min, w_max)`` return the updated weight
-    vector (``cols`` is a :class:`HostCSRColumns`); ``yw2y(y, w, cols)`` returns
-    ``w[k] * y[row(k)]``. ``None`` where unsupported.
-    """
-
-    name: str
-    on_pre: Optional[Callable[..., Any]] = None
-    on_post: Optional[Callable[..., Any]] = None
-    yw2y: Optional[Callable[..., Any]] = None
-    note: str = ""
-    short: str = ""
-
-    def __post_init__(self):
-        self.short = self.short or self.name
-
-
-def _sparsecore_update_impl(backend: Optional[str]) -> UpdateImpl:
-    import sparsecore as sc
-
-    try:
-        sc.update_csr_on_binary_pre, sc.update_csr_on_binary_post, sc.csrmv_yw2y  # noqa: B018
-    except AttributeError as exc:
-        raise ImportError(f"sparsecore is incomplete: {exc}") from None
-
-    def on_pre(w, c, spike, trace, lo, hi):
-        return sc.update_csr_on_binary_pre(w, c.indices, c.indptr, spike, trace, lo, hi,
-                                           shape=c.shape, backend=backend)
-
-    def on_post(w, c, trace, spike, lo, hi):
-        return sc.update_csr_on_binary_post(w, c.csc_indices, c.csc_indptr, c.weight_indices,
-                                            trace, spike, lo, hi, shape=c.shape,
-                                            backend=backend)
-
-    def yw2y(y, w, c):
-        return sc.csrmv_yw2y(y, w, c.indices, c.indptr, shape=c.shape, backend=backend)
-
-    label = "sparsecore" if backend is None else f"sparsecore[{backend}]"
-    return UpdateImpl(label, on_pre, on_post, yw2y, short=label,
-                      note=f"{label}: functional update_csr_on_binary_pre/_post, csrmv_yw2y")
-
-
-def _brainevent_update_impl() -> UpdateImpl:
-    import brainevent
-
-    # brainevent 0.2 renamed csrmv_yw2y to csrmv_dt2t (same arguments and result).
-    yw2y_name = "csrmv_yw2y" if hasattr(brainevent, "csrmv_yw2y") else "csrmv_dt2t"
-    yw2y_fn = getattr(brainevent, yw2y_name)
-
-    def on_pre(w, c, spike, trace, lo, hi):
-        return brainevent.update_csr_on_binary_pre(w, c.indices, c.indptr, spike, trace,
-                                                   lo, hi, shape=c.shape)
-
-    def on_post(w, c, trace, spike, lo, hi):
-        return brainevent.update_csr_on_binary_post(w, c.csc_indices, c.csc_indptr,
-                                                    c.weight_indices, trace, spike, lo, hi,
-                                                    shape=c.shape)
-
-    def yw2y(y, w, c):
-        return yw2y_fn(y, w, c.indices, c.indptr, shape=c.shape)
-
-    return UpdateImpl(f"brainevent {brainevent.__version__}", on_pre, on_post, yw2y,
-                      short="brainevent",
-                      note=f"brainevent: update_csr_on_binary_pre/_post, {yw2y_name}")
-
-
-def plasticity_implementations(backends: Sequence[Optional[str]] = (None,), *,
-                               skip: Sequence[str] = ()) -> list[UpdateImpl]:
-    """sparsecore (one per backend, first: the reference for ratios) and brainevent."""
-    makers: list[tuple[str, Callable[[], UpdateImpl]]] = [
-        ("sparsecore", (lambda b=b: _sparsecore_update_impl(b))) for b in backends]
-    makers.append(("brainevent", _brainevent_update_impl))
-    out = []
-    for name, make in makers:
-        if any(name.startswith(p) for p in skip):
-            continue
-        try:
-            out.append(make())
-        except ImportError as exc:
-            print(f"[skip] {name} (plasticity): not available ({exc})")
-    return out
-
-
-def block(x):
-    """Wait for every JAX array in ``x`` (NumPy values pass through)."""
-    import jax
-
-    return jax.block_until_ready(x)
-
-
-def _wall_times(fn: Callable[[], Any], repeats: int, warmup: int) -> list[float]:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return times
-
-
-def time_repeated(fn: Callable[[], Any], *, repeats: int = 5, warmup: int = 1,
-                  reduce: Callable[[list], float] = statistics.median) -> float:
-    """Median (or ``reduce``, e.g. ``min``) wall time (s) of ``fn()``, which must block
-    until its result is ready."""
-    return reduce(_wall_times(fn, repeats, warmup))
-
-
-def time_iters(call: Callable[[int], Any], iters: int, *, repeats: int = 5,
-               warmup_iters: int = 2) -> tuple[float, float]:
-    """(min, median) seconds per iteration of ``call(iters)`` over ``repeats`` calls,
-    after one ``call(warmup_iters)`` (compile + warm-up); ``call`` as for
-    :func:`time_loop`, but with a fixed iteration count."""
-    call(warmup_iters)
-    times = [t / iters for t in _wall_times(lambda: call(iters), repeats, 0)]
-    return min(times), statistics.median(times)
-
-
-def time_loop(call: Callable[[int], Any], *, target_s: float = 0.05, repeats: int = 5,
-              max_iters: int = 100_000) -> tuple[float, int]:
-    """Time one operation repeated inside a loop; returns (seconds per iteration, iters).
-
-    ``call(n)`` runs the operation ``n`` times and blocks until done (for jitted code: a
-    ``fori_loop`` with a *traced* trip count, so changing ``n`` does not recompile).
-    The first call (``n=1``) compiles and warms up; ``n`` is then chosen so that one
-    timed call takes about ``target_s``, and the median over ``repeats`` calls is
-    divided by ``n``. This amortises the per-dispatch cost of a jitted call.
-    """
-    call(1)  # compile + warm-up
-    t1 = time_repeated(lambda: call(1), repeats=3, warmup=0)
-    n = int(min(max_iters, max(1, math.ceil(target_s / max(t1, 1e-9)))))
-    t = time_repeated(lambda: call(n), repeats=repeats, warmup=1 if n > 1 else 0)
-    return t / n, n
-
-
-def fmt_time(seconds: Optional[float]) -> str:
-    """Human-readable time: ns / us / ms / s."""
-    if seconds is None or not math.isfinite(seconds):
-        return "-"
-    if seconds < 1e-6:
-        return f"{seconds * 1e9:.0f} ns"
-    if seconds < 1e-3:
-        return f"{seconds * 1e6:.2f} us"
-    if seconds < 1:
-        return f"{seconds * 1e3:.2f} ms"
-    return f"{seconds:.2f} s"
-
-
-def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """Left-align the first column, right-align the others."""
-    cells = [[str(h) for h in headers]] + [["-" if c is None else str(c) for c in r]
-                                           for r in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-
-    def line(r):
-        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
-                         for i, (c, w) in enumerate(zip(r, widths)))
-
-    sep = "  ".join("-" * w for w in widths)
-    return "\n".join([line(cells[0]), sep] + [line(r) for r in cells[1:]])
-
-
-def describe_machine() -> str:
-    """One line: CPU count, jax version and devices, numba threads."""
-    import os
-
-    import jax
-
-    try:
-        import numba
-
-        nb = f"numba {numba.__version__} (NUMBA_NUM_THREADS={numba.config.NUMBA_NUM_THREADS})"
-    except ImportError:
-        nb = "numba missing"
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    line = (f"{os.cpu_count()} CPUs, jax {jax.__version__} on "
-            f"{', '.join(str(d) for d in jax.devices())}, {nb}, load avg {load:.2f}")
-    if load > 0.5 * (os.cpu_count() or 1):
-        line += "\nWARNING: the machine is busy with other processes; timings will be noisy"
-    return line
-
-
-# --------------------------------------------------------------------------------------
-# Generated ("JIT") connectivity: sparsecore's JITC matrices and brainevent's
-# --------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class JITCParams:
-    """A generated matrix: each entry present with ``prob``, of weight ``weight``
-    (homogeneous), ``weight`` +- ``spread`` (uniform) or normal with mean ``weight``
-    and standard deviation ``spread``."""
-
-    weight: float
-    prob: float
-    seed: int
-    spread: float = 0.0
-
-    def weights(self, dist: str) -> tuple:
-        """The weight parameters of distribution ``dist``."""
-        if dist == "homo":
-            return (self.weight,)
-        if dist == "uniform":
-            return (self.weight - self.spread, self.weight + self.spread)
-        return (self.weight, self.spread)
-
-
-# distribution -> (sparsecore class, functional prefix, the class's weight attributes)
-JITC_DISTS = {"homo": ("JITCHomoR", "jith", ("weight",)),
-              "uniform": ("JITCUniformR", "jitu", ("w_low", "w_high")),
-              "normal": ("JITCNormalR", "jitn", ("w_loc", "w_scale"))}
-BRAINEVENT_JITC = {"homo": "jits", "uniform": "jitu", "normal": "jitn"}
-
-
-def shape_only(shape: tuple) -> HostCSR:
-    """An empty :class:`HostCSR` of ``shape``: what a generated implementation builds
-    from when no stored copy is needed (it reads the shape only)."""
-    return HostCSR(np.ones(1, np.float32), np.zeros(0, np.int32),
-                   np.zeros(shape[0] + 1, np.int32), tuple(shape))
-
-
-@dataclasses.dataclass(frozen=True)
-class GeneratedCSR(HostCSR):
-    """A :class:`HostCSR` that is sparsecore's ``JITCHomoR`` of ``params``, stored: the
-    generated implementations build from ``params``, the others from the arrays."""
-
-    params: Optional[JITCParams] = None
-
-
-def jitc_csr(n_pre: int, n_post: int, params: JITCParams) -> GeneratedCSR:
-    """sparsecore's ``JITCHomoR`` of these parameters, stored (the same matrix as CSR)."""
-    import sparsecore as sc
-
-    W = sc.JITCHomoR((params.weight, params.prob, params.seed), shape=(n_pre, n_post))
-    C = W.tocsr()
-    return GeneratedCSR(np.asarray(C.data, np.float32), np.asarray(C.indices, np.int32),
-                        np.asarray(C.indptr, np.int32), (n_pre, n_post), params)
-
-
-def _params_of(csr: HostCSR, default: JITCParams) -> JITCParams:
-    return getattr(csr, "params", None) or default
-
-
-def _sparsecore_jitc_impl(params: JITCParams, backend: Optional[str],
-                          dist: str = "homo") -> Impl:
-    import sparsecore as sc
-
-    cls_name, fn, names = JITC_DISTS[dist]
-    try:
-        cls, mv, binary_mv = (getattr(sc, cls_name), getattr(sc, f"{fn}mv"),
-                              getattr(sc, f"binary_{fn}mv"))
-    except AttributeError as exc:
-        raise ImportError(f"sparsecore is incomplete: {exc}") from None
-
-    def build(csr: HostCSR):
-        q = _params_of(csr, params)
-        return cls(q.weights(dist) + (q.prob, q.seed), shape=csr.shape)
-
-    def weights(W):
-        return [getattr(W, name) for name in names]
-
-    if backend is None:
-        def matvec(W, v):
-            return W @ v
-
-        def events(W, s):
-            return s @ W
-    else:
-        def matvec(W, v):
-            return mv(*weights(W), W.prob, v, W.seed, shape=W.shape, backend=backend)
-
-        def events(W, s):
-            return binary_mv(*weights(W), W.prob, s, W.seed, shape=W.shape,
-                             transpose=True, backend=backend)
-
-    suffix = "" if backend is None else f"[{backend}]"
-    label = f"sparsecore {cls_name}{suffix}"
-    short = f"sc JITC{suffix}" if dist == "homo" else f"sc {dist}{suffix}"
-    return Impl(label, build, matvec, events, short=short,
-                note=f"{label}: regenerated in every product (the same matrix as the CSR "
-                     "rows); spikes @ W visits active rows only")
-
-
-def _brainevent_jitc_impl(params: JITCParams, corder: bool, dist: str = "homo") -> Impl:
-    import brainevent
-
-    prefix = BRAINEVENT_JITC[dist]
-    mv, binary_mv = getattr(brainevent, f"{prefix}mv"), getattr(brainevent, f"binary_{prefix}mv")
-
-    def build(csr: HostCSR):
-        # brainevent's functional API stores nothing: weights and seed as leaves, an
-        # empty array whose shape carries the matrix's through jit (prob: ``params``)
-        q = _params_of(csr, params)
-        return dict(weights=tuple(np.float32(w) for w in q.weights(dist)),
-                    seed=np.uint32(q.seed), shape=np.zeros(csr.shape + (0,), np.float32))
-
-    def matvec(op, v):
-        return mv(*op["weights"], params.prob, v, op["seed"], shape=op["shape"].shape[:2],
-                  corder=corder)
-
-    def events(op, s):
-        return binary_mv(*op["weights"], params.prob, s, op["seed"],
-                         shape=op["shape"].shape[:2], transpose=True, corder=corder)
-
-    name = f"brainevent {prefix}mv(corder={corder})"
-    short = f"be JITC c={'T' if corder else 'F'}" + ("" if dist == "homo" else f" {dist}")
-    return Impl(name, build, matvec, events, short=short, exact=False,
-                note=f"{name}: {prefix}mv / binary_{prefix}mv(transpose=True); its own random "
-                     "matrix of the same density (results not compared entry for entry)")
-
-
-def jitc_implementations(params: JITCParams, backends: Sequence[Optional[str]] = (None,), *,
-                         dists: Sequence[str] = ("homo",), peer_dists: Sequence[str] = ("homo",),
-                         corders: Sequence[bool] = (True, False),
-                         skip: Sequence[str] = ()) -> list[Impl]:
-    """sparsecore's generated matrices of ``params`` (one per distribution in ``dists``
-    and backend; default ``JITCHomoR``) and brainevent's generated products (one per
-    distribution in ``peer_dists`` and ``corder`` setting)."""
-    makers: list[tuple[str, Callable[[], Impl]]] = [
-        ("sparsecore JITC", (lambda b=b, d=d: _sparsecore_jitc_impl(params, b, d)))
-        for d in dists for b in backends]
-    makers += [("brainevent JITC", (lambda c=c, d=d: _brainevent_jitc_impl(params, c, d)))
-               for d in peer_dists for c in corders]
-    out = []
-    for name, make in makers:
-        if any(name.startswith(p) for p in skip):
-            continue
-        try:
-            out.append(make())
-        except (ImportError, AttributeError) as exc:
             print(f"[skip] {name}: not available ({exc})")
     return out

@@ -35,7 +35,10 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, _HERE)
 sys.path.append(os.path.dirname(_HERE))
 import _peers  # noqa: E402
-from _peers import fixed_fanout, fmt_time, format_table  # noqa: E402
+import _timing  # noqa: E402
+import _peers_jitc  # noqa: E402
+from _peers import fixed_fanout  # noqa: E402
+from _timing import fmt_time, format_table  # noqa: E402
 
 N_INPUTS = 8
 
@@ -220,10 +223,10 @@ def table_cases(rng, big: int):
                   {k: active for k in e if k in ("sparsecore", "scipy rows", "brainevent")},
                   big))
 
-    params = _peers.JITCParams(weight=0.5, prob=0.01, seed=1, spread=0.1)
-    jitc = [_peer(lambda: _peers._sparsecore_jitc_impl(params, None, "normal")),
-            _peer(lambda: _peers._brainevent_jitc_impl(params, True, "normal"))]
-    shape_host = _peers.shape_only((10_000, 10_000))
+    params = _peers_jitc.JITCParams(weight=0.5, prob=0.01, seed=1, spread=0.1)
+    jitc = [_peer(lambda: _peers_jitc._sparsecore_jitc_impl(params, None, "normal")),
+            _peer(lambda: _peers_jitc._brainevent_jitc_impl(params, True, "normal"))]
+    shape_host = _peers_jitc.shape_only((10_000, 10_000))
     e = _peer_entries(shape_host, jitc, "matvec")
     vj = rng.standard_normal((N_INPUTS, 10_000)).astype(np.float32)
     generated = 10_000 * 10_000 * 0.01
@@ -234,7 +237,7 @@ def table_cases(rng, big: int):
 
 def run_table(*, big: int = 100_000, target_s: float = 0.05, rounds: int = 7) -> list:
     rng = np.random.default_rng(0)
-    print(_peers.describe_machine())
+    print(_timing.describe_machine())
     print(f"uptime: {os.getloadavg()}")
     cases, big_nnz, small_nnz = table_cases(rng, big)
     floors = {}

@@ -70,7 +70,10 @@ sys.path.insert(0, _HERE)
 # An installed sparsecore wins; otherwise use the checkout this script lives in.
 sys.path.append(os.path.dirname(_HERE))
 import _peers  # noqa: E402
-from _peers import HostCSR, Impl, fixed_fanout, format_table  # noqa: E402
+import _timing  # noqa: E402
+import _peers_jitc  # noqa: E402
+from _peers import HostCSR, Impl, fixed_fanout  # noqa: E402
+from _timing import format_table  # noqa: E402
 
 
 # --------------------------------------------------------------------------------------
@@ -145,7 +148,7 @@ def jitc_connectivity(p: COBAParams, n: int, n_exc: int, rng: np.random.Generato
     (each pair connected independently, self connections possible, so the fan-out is
     Binomial(n, prob) with mean ``fan_out``), one seed per projection drawn from ``rng``.
 
-    Returned as :class:`_peers.GeneratedCSR` (the same matrices stored): the generated
+    Returned as :class:`_peers_jitc.GeneratedCSR` (the same matrices stored): the generated
     implementations build from the parameters, the CSR peers from the arrays, so they
     all run the very same network.
     """
@@ -153,7 +156,7 @@ def jitc_connectivity(p: COBAParams, n: int, n_exc: int, rng: np.random.Generato
     seed_e, seed_i = (int(s) for s in rng.integers(0, 2**31 - 1, size=2))
     out = []
     for lo, hi, w, seed in ((0, n_exc, p.w_e, seed_e), (n_exc, n, p.w_i, seed_i)):
-        csr = _peers.jitc_csr(hi - lo, n, _peers.JITCParams(w, prob, seed))
+        csr = _peers_jitc.jitc_csr(hi - lo, n, _peers_jitc.JITCParams(w, prob, seed))
         if homogeneous:
             csr = dataclasses.replace(csr, data=np.full(1, w, np.float32))
         out.append(csr)
@@ -188,7 +191,7 @@ def jitc_impls(conn: str, net: "Network", backends, skip=()) -> list[Impl]:
     so sparsecore JITCHomoR becomes the reference); none otherwise."""
     if conn != "jitc":
         return []
-    return _peers.jitc_implementations(net.w_exc.params, backends, skip=skip)
+    return _peers_jitc.jitc_implementations(net.w_exc.params, backends, skip=skip)
 
 
 def build_network(p: COBAParams, scale: float, seed: int, conn: str,
@@ -201,8 +204,8 @@ def build_network(p: COBAParams, scale: float, seed: int, conn: str,
     if conn == "jitc" and not stored:
         seeds = [int(s) for s in rng.integers(0, 2**31 - 1, size=2)]
         w_exc, w_inh = (
-            _peers.GeneratedCSR(*dataclasses.astuple(_peers.shape_only((hi - lo, n))),
-                                params=_peers.JITCParams(w, p.fan_out / n, seed))
+            _peers_jitc.GeneratedCSR(*dataclasses.astuple(_peers_jitc.shape_only((hi - lo, n))),
+                                params=_peers_jitc.JITCParams(w, p.fan_out / n, seed))
             for lo, hi, w, seed in ((0, n_exc, p.w_e, seeds[0]), (n_exc, n, p.w_i, seeds[1])))
     else:
         w_exc, w_inh = CONNECTIVITY[conn](p, n, n_exc, rng, homogeneous)
@@ -304,7 +307,7 @@ def run_impl(p: COBAParams, net: Network, impl: Impl, n_steps: int,
         run_s = first_run_s
     else:
         reps = repeats if first_run_s < 2.0 else 1
-        run_s = _peers.time_repeated(
+        run_s = _timing.time_repeated(
             lambda: jax.block_until_ready(compiled(leaves, v0)), repeats=reps, warmup=0)
     return RunResult(impl.name, compile_s, first_run_s, run_s, _to_host(counts),
                      _to_host(per_step))
@@ -475,7 +478,7 @@ def main(argv: Optional[list[str]] = None) -> None:
           f"weights={'homogeneous' if args.homo else 'per-synapse'}")
     print(f"{args.duration:g} ms at dt={p.dt} ms = {n_steps} steps; connectivity built "
           f"in {build_s:.2f} s (seed {args.seed})")
-    print(f"machine: {_peers.describe_machine()}")
+    print(f"machine: {_timing.describe_machine()}")
     backend_label = args.backend or "default"
     print(f"sparsecore backend: {backend_label}")
     print()

@@ -9,7 +9,7 @@ brainevent's FixedPostNumConn, and brainevent's CSR; the fixed fan-in orientatio
 (FixedPreNumConn, the transpose) is timed the same way.  The implementations are the
 shared adapters of ``_peers`` (``fixed_num_implementations`` and the CSR rows of
 ``implementations``), the timing loop is ``kernels.loop_runner`` timed by
-``_peers.time_iters``.
+``_timing.time_iters``.
 
 Operations (rows): event ``spikes @ W`` at 0.1 %, 1 % and 10 % firing, float
 ``W @ v``, and event ``W @ spikes`` at 1 % (which, for FixedPostNumConn, gathers
@@ -36,6 +36,7 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, _HERE)
 sys.path.append(os.path.dirname(_HERE))
 import _peers  # noqa: E402
+import _timing  # noqa: E402
 import kernels  # noqa: E402
 
 N_INPUTS = 32
@@ -104,7 +105,7 @@ def main(argv=None):
 
     def timed(impl, kind, xs):
         run = kernels.loop_runner(impl, kind, operands.get(impl.name if impl else None), xs, n)
-        return _peers.time_iters(run, args.iters, repeats=args.repeats)
+        return _timing.time_iters(run, args.iters, repeats=args.repeats)
 
     loop_min, _ = timed(None, "events", ops[0][2])
     names = [impl.name for impl in impls]

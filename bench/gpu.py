@@ -35,6 +35,8 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import _peers
+import _timing
+import _peers_jitc
 import ei_network
 
 FULL = {"sizes": (4000, 40000), "fan_out": 80, "scales": (1.0, 10.0), "duration": 100.0,
@@ -55,8 +57,8 @@ def _product_impls(csr: _peers.HostCSR, smoke: bool, dense_max_bytes: float):
         ("pallas",), include_host=False, dense_max_bytes=dense_max_bytes, skip=skip)]
     impls += [("fixed", i) for i in _peers.fixed_num_implementations(
         ("pallas",), include_pre=False, skip=skip)]
-    params = _peers.JITCParams(0.6, csr.nnz / (csr.shape[0] * csr.shape[1]), 7)
-    impls += [("jitc", i) for i in _peers.jitc_implementations(
+    params = _peers_jitc.JITCParams(0.6, csr.nnz / (csr.shape[0] * csr.shape[1]), 7)
+    impls += [("jitc", i) for i in _peers_jitc.jitc_implementations(
         params, ("pallas",), corders=(True,), skip=skip)]
     return impls
 
@@ -86,7 +88,7 @@ def time_products(sizes, fan_out: int, repeats: int, smoke: bool,
                     continue
                 f = jax.jit(fn)
                 try:
-                    ms = 1e3 * _peers.time_repeated(lambda f=f, op=op, x=x: (
+                    ms = 1e3 * _timing.time_repeated(lambda f=f, op=op, x=x: (
                         jax.block_until_ready(f(op, x))), repeats=repeats, warmup=1)
                 except Exception as exc:  # noqa: BLE001 -- a peer failing is a table row less
                     print(f"[skip] {impl.name} {label} n={n}: {type(exc).__name__}: {exc}")
@@ -166,12 +168,12 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     products = time_products(cfg["sizes"], cfg["fan_out"], cfg["repeats"], args.smoke,
                              dense_max)
-    print(_peers.format_table(("format", "implementation", "n", "product", "ms"),
+    print(_timing.format_table(("format", "implementation", "n", "product", "ms"),
                               [(f, i, n, op, f"{ms:.4g}") for f, i, n, op, ms in products]))
     network = time_network(cfg["scales"], cfg["duration"], cfg["network_repeats"], args.smoke,
                            dense_max)
     print()
-    print(_peers.format_table(("implementation", "scale", "neurons", "ms/step", "spikes"),
+    print(_timing.format_table(("implementation", "scale", "neurons", "ms/step", "spikes"),
                               [(i, f"{s:g}", n, f"{ms:.4g}", sp)
                                for i, s, n, ms, sp in network]))
     written = write_png(args.png, products, network)

@@ -7,7 +7,7 @@ homogeneous, uniform and normal-weight matrices; brainevent's ``jitnmv`` /
 ``binary_jitnmv`` and a stored CSR matrix of the same density for reference.
 The implementations are the shared adapters of ``_peers`` (``jitc_implementations``,
 the CSR row of ``implementations``); each product is one jitted call timed by
-``_peers.time_repeated`` (single-threaded; min of 5 runs).
+``_timing.time_repeated`` (single-threaded; min of 5 runs).
 """
 import argparse
 import os
@@ -19,6 +19,8 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, _HERE)
 sys.path.append(os.path.dirname(_HERE))
 import _peers  # noqa: E402
+import _timing  # noqa: E402
+import _peers_jitc  # noqa: E402
 
 
 def best(impl, kind, operand, x, reps=5):
@@ -26,7 +28,7 @@ def best(impl, kind, operand, x, reps=5):
     import jax
 
     fn = jax.jit(impl.matvec if kind == "matvec" else impl.events)
-    return _peers.time_repeated(lambda: jax.block_until_ready(fn(operand, x)), repeats=reps,
+    return _timing.time_repeated(lambda: jax.block_until_ready(fn(operand, x)), repeats=reps,
                                 warmup=1, reduce=min)
 
 
@@ -42,18 +44,18 @@ def main():
     syn = n * n * p
     x = jnp.ones(n)
     s = jnp.asarray(np.random.default_rng(0).random(n) < 0.01)
-    params = _peers.JITCParams(weight=0.5, prob=p, seed=1, spread=0.1)
-    shape = _peers.shape_only((n, n))
+    params = _peers_jitc.JITCParams(weight=0.5, prob=p, seed=1, spread=0.1)
+    shape = _peers_jitc.shape_only((n, n))
     rows = []
     for dist in ("homo", "uniform", "normal"):
-        (impl,) = _peers.jitc_implementations(params, dists=(dist,), peer_dists=())
+        (impl,) = _peers_jitc.jitc_implementations(params, dists=(dist,), peer_dists=())
         W = impl.build(shape)
         t = best(impl, "matvec", W, x)
         rows.append((f"sparsecore {dist} W @ x", t, t / syn * 1e9))
         t = best(impl, "events", W, s)
         rows.append((f"sparsecore {dist} s @ W (1% active)", t, t / (syn * 0.01) * 1e9))
     try:  # brainevent missing or its API changed
-        (peer,) = _peers.jitc_implementations(params, backends=(), peer_dists=("normal",),
+        (peer,) = _peers_jitc.jitc_implementations(params, backends=(), peer_dists=("normal",),
                                               corders=(True,))
         op = peer.build(shape)
         t = best(peer, "matvec", op, x)

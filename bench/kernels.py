@@ -48,7 +48,7 @@ every product) against brainevent's generated products (``jitsmv`` / ``binary_ji
 its own random matrix of the same density, both ``corder``) and against every CSR row
 on the same matrix stored (``W.tocsr()``), with a ns-per-synapse and ratio table.
 
-(d) plasticity (:func:`bench_plasticity`, adapters in ``_peers.plasticity_implementations``):
+(d) plasticity (:func:`bench_plasticity`, adapters in ``_peers_plasticity.plasticity_implementations``):
 on-pre and on-post CSR weight updates (``update_csr_on_binary_pre/_post``, n=10k, 1%
 connectivity, 1% spiking, bounds [0, 1]) inside a jitted ``fori_loop`` that carries the
 weights, with the weights donated so the updates run in place; and ``csrmv_yw2y`` on the
@@ -77,10 +77,15 @@ sys.path.insert(0, _HERE)
 # An installed sparsecore wins; otherwise use the checkout this script lives in.
 sys.path.append(os.path.dirname(_HERE))
 import _peers  # noqa: E402
-from _peers import HostCSR, Impl, fixed_fanout, fmt_time, format_table  # noqa: E402
+import _timing  # noqa: E402
+import _peers_plasticity  # noqa: E402
+import plasticity  # noqa: E402
+import _peers_jitc  # noqa: E402
+from _peers import HostCSR, Impl, fixed_fanout  # noqa: E402
+from _timing import Result, fmt_time, format_table  # noqa: E402
 
 N_INPUTS = 8  # distinct input vectors cycled through inside the timing loop
-JITC_PARAMS = _peers.JITCParams(weight=0.5, prob=0.01, seed=1)
+JITC_PARAMS = _peers_jitc.JITCParams(weight=0.5, prob=0.01, seed=1)
 JITC_LABEL = "n=10k, JITC p=1% (generated)"
 FIRING_FRACTIONS = (0.001, 0.01, 0.1)
 
@@ -98,7 +103,7 @@ class MatrixCase:
     (``_peers.fixed_num_implementations``) are timed on it too.
     ``jitc``: the matrix is sparsecore's generated ``JITCHomoR`` of :data:`JITC_PARAMS`
     (stored as CSR for the CSR rows), and the generated formats
-    (``_peers.jitc_implementations``) are timed on it too.
+    (``_peers_jitc.jitc_implementations``) are timed on it too.
     """
 
     label: str
@@ -130,7 +135,7 @@ def matrix_cases(quick: bool) -> list[MatrixCase]:
     cases.append(MatrixCase("n=10k, 80/row (fixed)",
                             lambda rng: fixed_fanout(10_000, 10_000, 80, rng), fixed=True))
     # generated connectivity (JITCHomoR) vs brainevent's and vs CSR.
-    cases.append(MatrixCase(JITC_LABEL, lambda rng: _peers.jitc_csr(10_000, 10_000, JITC_PARAMS),
+    cases.append(MatrixCase(JITC_LABEL, lambda rng: _peers_jitc.jitc_csr(10_000, 10_000, JITC_PARAMS),
                             jitc=True))
     if not quick:
         cases.append(MatrixCase("n=100k, 100/row",
@@ -142,23 +147,9 @@ def _float_inputs(csr: HostCSR, rng: np.random.Generator) -> np.ndarray:
     return rng.standard_normal((N_INPUTS, csr.shape[1])).astype(np.float32)
 
 
-def _spike_inputs(fraction: float):
-    """Bool vectors over the rows with exactly ``round(fraction * rows)`` spikes each."""
-
-    def make(csr: HostCSR, rng: np.random.Generator) -> np.ndarray:
-        m = csr.shape[0]
-        k = max(1, int(round(fraction * m)))
-        out = np.zeros((N_INPUTS, m), dtype=bool)
-        for row in out:
-            row[rng.choice(m, size=k, replace=False)] = True
-        return out
-
-    return make
-
-
 def op_cases() -> list[OpCase]:
     ops = [OpCase("W @ v (float)", "matvec", _float_inputs)]
-    ops += [OpCase(f"spikes @ W, {f:.1%} firing", "events", _spike_inputs(f), x=f)
+    ops += [OpCase(f"spikes @ W, {f:.1%} firing", "events", _peers.spike_inputs(f, N_INPUTS), x=f)
             for f in FIRING_FRACTIONS]
     return ops
 
@@ -217,18 +208,6 @@ def loop_runner(impl: Optional[Impl], kind: str, operand: Any, xs: np.ndarray,
     return lambda k: jax.block_until_ready(run(operand, xs_dev, jnp.int32(k)))
 
 
-@dataclasses.dataclass
-class Result:
-    matrix: str
-    op: str
-    impl: str
-    seconds: Optional[float]  # per operation; None: skipped / failed
-    iters: int = 0
-    error: str = ""
-    x: Optional[float] = None
-    kind: str = ""
-
-
 def check(impl: Impl, kind: str, operand: Any, x: np.ndarray, expected: np.ndarray) -> str:
     """'' if ``impl`` computes ``expected`` (float32 tolerance), else a message.
     Implementations that use their own random matrix (``impl.exact`` False) are checked
@@ -271,7 +250,7 @@ def bench_matrix(case: MatrixCase, impls: list[Impl], rng: np.random.Generator,
         xs = op.inputs(csr, rng)
         out_len = csr.shape[0] if op.kind == "matvec" else csr.shape[1]
         expected = reference(csr, op, xs[0])
-        loop_s, _ = _peers.time_loop(loop_runner(None, op.kind, None, xs, out_len),
+        loop_s, _ = _timing.time_loop(loop_runner(None, op.kind, None, xs, out_len),
                                      target_s=target_s, repeats=repeats)
         results.append(Result(case.label, op.label, "loop", loop_s, x=op.x, kind=op.kind))
         line = [f"  {op.label:<24} loop {fmt_time(loop_s)}"]
@@ -283,7 +262,7 @@ def bench_matrix(case: MatrixCase, impls: list[Impl], rng: np.random.Generator,
                 err = check(impl, op.kind, operand, xs[0], expected)
                 if err:
                     raise AssertionError(err)
-                sec, iters = _peers.time_loop(
+                sec, iters = _timing.time_loop(
                     loop_runner(impl, op.kind, operand, xs, out_len),
                     target_s=target_s, repeats=repeats)
                 results.append(Result(case.label, op.label, impl.name, sec, iters,
@@ -333,7 +312,7 @@ def bench_overhead(impls: list[Impl], steps: int, repeats: int) -> list[Result]:
 
     results = []
     empty = make_scan(None)
-    sec = _peers.time_repeated(lambda: jax.block_until_ready(empty(None)),
+    sec = _timing.time_repeated(lambda: jax.block_until_ready(empty(None)),
                                repeats=repeats, warmup=1)
     results.append(Result(label, "per call", "empty scan", sec / steps))
     print(f"  empty scan: {fmt_time(sec / steps)} per step", flush=True)
@@ -350,10 +329,10 @@ def bench_overhead(impls: list[Impl], steps: int, repeats: int) -> list[Result]:
                     for i in range(k):
                         impl.events(operand, spikes_np[i % 3])
 
-                sec = _peers.time_repeated(run_host, repeats=repeats, warmup=1) / k
+                sec = _timing.time_repeated(run_host, repeats=repeats, warmup=1) / k
             else:
                 f = make_scan(impl.events)
-                sec = _peers.time_repeated(lambda: jax.block_until_ready(f(operand)),
+                sec = _timing.time_repeated(lambda: jax.block_until_ready(f(operand)),
                                            repeats=repeats, warmup=1) / steps
             results.append(Result(label, "per call", impl.name, sec))
             print(f"  {impl.name}: {fmt_time(sec)} per call"
@@ -362,157 +341,6 @@ def bench_overhead(impls: list[Impl], steps: int, repeats: int) -> list[Result]:
             msg = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
             print(f"  [fail] {impl.name}: {msg}")
             results.append(Result(label, "per call", impl.name, None, error=msg))
-    return results
-
-
-# --------------------------------------------------------------------------------------
-# (d) plasticity: spike-triggered CSR weight updates (donated) and csrmv_yw2y
-# --------------------------------------------------------------------------------------
-
-PLASTICITY_LABEL = "plasticity n=10k, 100/row (1%)"
-PLASTICITY_FIRING = 0.01
-W_MIN, W_MAX = 0.0, 1.0  # weights uniform in [0, 1], updates clipped to these bounds
-
-
-@dataclasses.dataclass
-class UpdateCase:
-    """One plasticity operation: ``kind`` is ``"on-pre"``, ``"on-post"`` or ``"yw2y"``."""
-
-    label: str
-    kind: str
-
-
-def update_cases() -> list[UpdateCase]:
-    return [UpdateCase(f"on-pre update, {PLASTICITY_FIRING:.0%} spiking", "on-pre"),
-            UpdateCase(f"on-post update, {PLASTICITY_FIRING:.0%} spiking", "on-post"),
-            UpdateCase("csrmv_yw2y (yw_to_w)", "yw2y")]
-
-
-def update_reference(csr: HostCSR, kind: str, spikes: np.ndarray, traces: np.ndarray,
-                     ys: np.ndarray) -> np.ndarray:
-    """float64 NumPy oracle over the stored entries (entry ``k`` is ``W[row(k), col(k)]``):
-    on-pre ``W[i, j] = clip(W[i, j] + trace[j])`` for spiking rows ``i``, on-post
-    ``W[i, j] = clip(W[i, j] + trace[i])`` for spiking columns ``j``, yw2y
-    ``W[i, j] * y[i]``."""
-    w = csr.full_data().astype(np.float64)
-    rows, cols = csr.rows(), csr.indices
-    if kind == "yw2y":
-        return w * ys.astype(np.float64)[rows]
-    hit = spikes[rows] if kind == "on-pre" else spikes[cols]
-    other = cols if kind == "on-pre" else rows
-    w[hit] = np.clip(w[hit] + traces.astype(np.float64)[other[hit]], W_MIN, W_MAX)
-    return w
-
-
-def _update_fn(impl: Optional[_peers.UpdateImpl], kind: str):
-    """``(w, cols, spike, trace) -> new w`` (``None`` impl: a trivial in-place update)."""
-    if impl is None:
-        return lambda w, cols, s, t: w.at[0].add(t[0])
-    if kind == "on-pre":
-        return lambda w, cols, s, t: impl.on_pre(w, cols, s, t, W_MIN, W_MAX)
-    return lambda w, cols, s, t: impl.on_post(w, cols, t, s, W_MIN, W_MAX)
-
-
-def update_runner(impl: Optional[_peers.UpdateImpl], kind: str, cols, weight: np.ndarray,
-                  spikes: np.ndarray, traces: np.ndarray) -> Callable[[int], Any]:
-    """``run(k)``: ``k`` updates in one jitted ``fori_loop`` carrying the weights, which
-    are donated to the call, so XLA updates them in place instead of copying the nnz
-    buffer per step (the cost of a training loop). The weights carry over from call
-    to call (they stay within the clipping bounds)."""
-    import jax
-    import jax.numpy as jnp
-
-    fn = _update_fn(impl, kind)
-
-    def run(w, cols, spikes, traces, k):
-        def body(i, w):
-            j = i % spikes.shape[0]
-            return fn(w, cols, spikes[j], traces[j])
-
-        return jax.lax.fori_loop(0, k, body, w)
-
-    run = jax.jit(run, donate_argnums=0)
-    spikes, traces = jnp.asarray(spikes), jnp.asarray(traces)
-    state = [jnp.array(weight)]
-
-    def call(k: int):
-        state[0] = jax.block_until_ready(run(state[0], cols, spikes, traces, jnp.int32(k)))
-
-    return call
-
-
-def yw2y_runner(impl: Optional[_peers.UpdateImpl], cols, weight, ys: np.ndarray):
-    """``run(k)``: ``k`` ``csrmv_yw2y`` calls over the inputs ``ys`` (cycled), summing one
-    element of each (nnz-long) result so that every call is kept."""
-    import jax
-    import jax.numpy as jnp
-
-    @jax.jit
-    def run(w, cols, ys, k):
-        def body(i, acc):
-            y = ys[i % ys.shape[0]]
-            if impl is None:
-                return acc + y[0]
-            return acc + impl.yw2y(y, w, cols)[i % w.shape[0]]
-
-        return jax.lax.fori_loop(0, k, body, jnp.float32(0))
-
-    w, ys = jnp.asarray(weight), jnp.asarray(ys)
-    return lambda k: jax.block_until_ready(run(w, cols, ys, jnp.int32(k)))
-
-
-def bench_plasticity(impls: list[_peers.UpdateImpl], rng: np.random.Generator,
-                     target_s: float, repeats: int) -> list[Result]:
-    """Plasticity rows: on-pre / on-post CSR updates (n=10k, 1% connectivity, 1% spiking,
-    bounds [0, 1], weights donated) and ``csrmv_yw2y`` on the same matrix. Every
-    implementation gets the same buffers and inputs and is first checked against
-    :func:`update_reference`."""
-    import jax
-    import jax.numpy as jnp
-
-    n = 10_000
-    csr = fixed_fanout(n, n, 100, rng)
-    csr = csr.with_weights(rng.uniform(0, 1, csr.nnz))
-    cols = _peers.HostCSRColumns.from_csr(csr)
-    print(f"\n== {PLASTICITY_LABEL}: nnz {csr.nnz}, weights donated, "
-          f"bounds [{W_MIN}, {W_MAX}]", flush=True)
-    spikes = _spike_inputs(PLASTICITY_FIRING)(csr, rng)
-    traces = (0.01 * rng.standard_normal((N_INPUTS, n))).astype(np.float32)
-    ys = rng.uniform(0.5, 1.5, (N_INPUTS, n)).astype(np.float32)
-    results = []
-    for op in update_cases():
-        expected = update_reference(csr, op.kind, spikes[0], traces[0], ys[0])
-        if op.kind == "yw2y":
-            def runner(impl):
-                return yw2y_runner(impl, cols, csr.data, ys)
-        else:
-            def runner(impl, op=op):
-                return update_runner(impl, op.kind, cols, csr.data, spikes, traces)
-        loop_s, _ = _peers.time_loop(runner(None), target_s=target_s, repeats=repeats)
-        results.append(Result(PLASTICITY_LABEL, op.label, "loop", loop_s, kind=op.kind))
-        line = [f"  {op.label:<28} loop {fmt_time(loop_s)}"]
-        for impl in impls:
-            try:
-                if op.kind == "yw2y":
-                    got = jax.jit(impl.yw2y)(jnp.asarray(ys[0]), jnp.asarray(csr.data), cols)
-                else:
-                    got = jax.jit(_update_fn(impl, op.kind))(
-                        jnp.asarray(csr.data), cols, jnp.asarray(spikes[0]),
-                        jnp.asarray(traces[0]))
-                err = float(np.abs(np.asarray(got, np.float64) - expected).max())
-                if err > 1e-5:
-                    raise AssertionError(f"wrong result: max abs error {err:.2e}")
-                sec, iters = _peers.time_loop(runner(impl), target_s=target_s,
-                                              repeats=repeats)
-                results.append(Result(PLASTICITY_LABEL, op.label, impl.name, sec, iters,
-                                      kind=op.kind))
-                line.append(f"{impl.short} {fmt_time(sec)}")
-            except Exception as exc:
-                msg = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
-                print(f"  [fail] {impl.name} on {op.label}: {msg}")
-                results.append(Result(PLASTICITY_LABEL, op.label, impl.name, None,
-                                      error=msg, kind=op.kind))
-        print(" | ".join(line), flush=True)
     return results
 
 
@@ -625,27 +453,6 @@ def print_jitc_ratios(results: list[Result], jitc_impls: list[Impl], csr_name: s
     print(format_table(heads, rows))
 
 
-def print_plasticity_ratios(results: list[Result],
-                            impls: list[_peers.UpdateImpl]) -> None:
-    """sparsecore / brainevent on the plasticity rows (expected: <= 0.6x for the
-    on-pre and on-post updates)."""
-    rows_in = [r for r in results if r.matrix == PLASTICITY_LABEL]
-    ours = [i.name for i in impls if i.name.startswith("sparsecore")]
-    theirs = next((i.name for i in impls if i.name.startswith("brainevent")), None)
-    if not rows_in or not ours:
-        return
-    by = {(r.op, r.impl): r.seconds for r in rows_in}
-    rows = []
-    for op in dict.fromkeys(r.op for r in rows_in):
-        for name in ours:
-            a, b = by.get((op, name)), by.get((op, theirs))
-            rows.append([op, name, fmt_time(a), fmt_time(b),
-                         f"{a / b:.2f}x" if a and b else "-"])
-    print(f"\nPlasticity ({PLASTICITY_LABEL}, median per call; < 1: sparsecore is "
-          "faster; expected: on-pre and on-post <= 0.60x brainevent)")
-    print(format_table(["op", "implementation", "time", "brainevent", "ratio"], rows))
-
-
 def plot(results: list[Result], impls: list[Impl], path: str) -> None:
     """Time vs firing fraction per implementation; float matvec as a dotted line."""
     import matplotlib
@@ -713,27 +520,27 @@ def main(argv: Optional[list[str]] = None) -> None:
 
     target_s, repeats, steps = (0.02, 3, 2_000) if args.quick else (0.05, 5, 10_000)
     t_start = time.perf_counter()
-    print(f"machine: {_peers.describe_machine()}")
+    print(f"machine: {_timing.describe_machine()}")
     impls = _peers.implementations((args.backend,), skip=args.skip)
     if not impls:
         sys.exit("no implementation available")
     if not impls[0].name.startswith("sparsecore"):
         print(f"WARNING: sparsecore unavailable; ratios are relative to {impls[0].name}")
     fixed_impls = _peers.fixed_num_implementations((args.backend,), skip=args.skip)
-    jitc_impls = _peers.jitc_implementations(JITC_PARAMS, (args.backend,), skip=args.skip)
+    jitc_impls = _peers_jitc.jitc_implementations(JITC_PARAMS, (args.backend,), skip=args.skip)
     rng = np.random.default_rng(args.seed)
     results = []
     for case in matrix_cases(args.quick):
         results += bench_matrix(case, impls + (fixed_impls if case.fixed else [])
                                 + (jitc_impls if case.jitc else []), rng, target_s, repeats)
-    plasticity_impls = _peers.plasticity_implementations((args.backend,), skip=args.skip)
+    plasticity_impls = _peers_plasticity.plasticity_implementations((args.backend,), skip=args.skip)
     if plasticity_impls:
-        results += bench_plasticity(plasticity_impls, rng, target_s, repeats)
+        results += plasticity.bench_plasticity(plasticity_impls, rng, target_s, repeats)
     results += bench_overhead(impls, steps, repeats)
     print_tables(results, impls + fixed_impls + jitc_impls)
     print_fixed_ratios(results, fixed_impls, impls[0].name)
     print_jitc_ratios(results, jitc_impls, impls[0].name)
-    print_plasticity_ratios(results, plasticity_impls)
+    plasticity.print_plasticity_ratios(results, plasticity_impls)
     plot(results, impls + fixed_impls + jitc_impls, args.plot)
     print(f"total time {time.perf_counter() - t_start:.0f} s")
 
