@@ -246,3 +246,41 @@ def test_event_kernel_visits_only_the_rows_of_active_inputs():
     assert_close(f(bad, silent_row0), np.array([0., 1., 1.]) @ DENSE)
     with pytest.raises(Exception, match="indices or indptr point outside the matrix"):
         jax.block_until_ready(f(bad, jnp.array([True, False, False])))
+
+
+@pytest.mark.parametrize("n_rows", [1, 7, 8, 9, 16, 17, 65])
+def test_event_scatter_finds_every_active_input(rng, n_rows):
+    """The event scatter skips silent inputs eight at a time; an event on either side
+    of a word boundary, in the tail, or in every row is still found."""
+    dense = rng.uniform(0.5, 1.5, (n_rows, 5)) * (rng.random((n_rows, 5)) < 0.6)
+    W = sc.CSR.fromdense(jnp.asarray(dense, jnp.float32))
+    patterns = [np.zeros(n_rows, bool), np.ones(n_rows, bool)]
+    for r in sorted({0, 7, 8, 15, 16, n_rows - 1} & set(range(n_rows))):
+        single = np.zeros(n_rows, bool)
+        single[r] = True
+        patterns.append(single)
+    for spikes in patterns:
+        expected = spikes.astype(np.float64) @ dense
+        assert_close(W.rdot(jnp.asarray(spikes), backend="numba"), expected)
+        floats = jnp.asarray(np.where(spikes, 2.0, -1.0), jnp.float32)  # events: x > 0
+        got = sc.binary_csrmv(W.data, W.indices, W.indptr, floats, shape=W.shape,
+                              transpose=True, backend="numba")
+        assert_close(got, expected)
+
+
+def test_kernel_cache_is_stamped_with_every_kernel_source():
+    """numba stamps a cached function with its own file only; a kernel calling a
+    loop of another module must be recompiled when that loop changes."""
+    from sparsecore.kernels import _loops, _njit_cache
+
+    locator = _loops.rows_mv._cache._impl.locator
+    assert _njit_cache.sources_digest() in locator.get_source_stamp()
+    assert type(locator).__name__.startswith("Kernel")
+
+    import numba
+
+    @numba.njit(cache=True)
+    def outside(x):  # a function of another package keeps numba's own locator
+        return x
+
+    assert not type(outside._cache._impl.locator).__name__.startswith("Kernel")

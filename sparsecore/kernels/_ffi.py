@@ -33,7 +33,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import importlib.util
-import inspect
 import os
 import re
 import sys
@@ -140,6 +139,9 @@ def numba_available() -> bool:
             return _state["available"]
         try:
             import numba  # noqa: F401  (the handlers need it; so does _ffi_abi)
+
+            from ._njit_cache import install
+            install()
         except Exception as err:  # missing, or a broken install (e.g. numpy mismatch)
             if isinstance(err, ModuleNotFoundError) and err.name == "numba":
                 return _disable("numba is not installed")
@@ -295,12 +297,11 @@ def ffi_target(kernel, args, rets, flags, *, error: str | None = None) -> str:
     """
     version = _state.get("version") or _handler_version(ffi_api_version())
     error = error or f"sparsecore kernel {kernel.__name__} rejected its input"
-    from . import _ffi_abi, _loops
-    dependencies = (inspect.getsource(sys.modules[kernel.__module__]),
-                    inspect.getsource(_loops), inspect.getsource(_ffi_abi))
     import numba
+
+    from ._njit_cache import sources_digest
     key = _fingerprint(kernel.__module__, kernel.__name__, args, rets, flags, version, error,
-                       numba.__version__, jax.__version__, dependencies)
+                       numba.__version__, jax.__version__, sources_digest())
     name = f"sparsecore_{kernel.__name__}_{key}"
     if name in _targets:
         return name

@@ -3,13 +3,18 @@
 A handler passes its static flags (``event``, ``homo``, ``width = -1``) as
 constants, which numba types as literals: each function here is compiled once
 per flag combination, with the branches on those flags folded away, and cached
-on disk.  None is ``inline="always"``: numba's IR-level inlining copied the
-loop bodies into every handler and was most of a handler's compile time, for
-no measured gain in speed.
+on disk.  Only two few-line helpers of the row loops are ``inline="always"``:
+inlining the loop bodies too copied them into every handler and was most of a
+handler's compile time.
 """
 import numba
-from numba.core import types
-from numba.extending import intrinsic
+from llvmlite import ir
+from numba.core import cgutils, types
+from numba.extending import intrinsic, overload
+
+from ._njit_cache import install
+
+install()  # before the first cached function below: see _njit_cache
 
 
 @numba.njit(cache=True)
@@ -41,6 +46,34 @@ def pick(typingctx, cond, a, b):
         out.set_metadata("unpredictable", builder.module.add_metadata([]))
         return out
     return a(cond, a, b), codegen
+
+
+@intrinsic
+def prefetch(typingctx, array, k):
+    """Ask the CPU to bring element ``k`` of a 1-D ``array`` into cache; no result.
+
+    A hint (LLVM's ``prefetch`` for a read, into every cache level): it never
+    faults, so ``k`` needs no check.  The event scatter uses it to load the
+    next active row while it adds the current one.
+    """
+    if not (isinstance(array, types.Array) and array.ndim == 1
+            and isinstance(k, types.Integer)):
+        return None
+
+    def codegen(context, builder, signature, args):
+        array_type = signature.args[0]
+        view = context.make_array(array_type)(context, builder, args[0])
+        pointer = cgutils.get_item_pointer(context, builder, array_type, view, [args[1]],
+                                           wraparound=False)
+        byte_pointer = ir.IntType(8).as_pointer()
+        i32 = ir.IntType(32)
+        hint = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.VoidType(), [byte_pointer, i32, i32, i32]),
+            "llvm.prefetch.p0")
+        # read (0), keep in every level (3), data cache (1)
+        builder.call(hint, [builder.bitcast(pointer, byte_pointer), i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+    return types.void(array, k), codegen
 
 
 @numba.njit(cache=True)
@@ -109,6 +142,7 @@ def indptr_ok(indptr, nnz):
 # ---------------------------------------------------------------------------
 
 _FOUR = numba.uint64(4)
+_PER_LINE = 16  # 4-byte elements in a 64-byte cache line
 
 
 @numba.njit(cache=True)
@@ -230,23 +264,110 @@ def rows_begin(data, indices, indptr, x, out, width, indexed):
     return n_x, n_out, n_data, ok
 
 
+def _is_bool(x):
+    """Whether ``x`` holds bools: a constant of each compiled kernel."""
+    return x.dtype == bool
+
+
+@overload(_is_bool)
+def _is_bool_typed(x):
+    answer = isinstance(x.dtype, types.Boolean)
+    return lambda x: answer
+
+
+@numba.njit(cache=True)
+def event_words(x, n):
+    """``x[:n]`` as 64-bit words, eight bools each, when ``x`` holds bools; else empty.
+
+    A zero word is eight silent inputs, skipped with one load.
+    """
+    n_words = n // 8 if _is_bool(x) else 0
+    return x[:n_words * 8].view(numba.uint64) if _is_bool(x) else x[:0].view(numba.uint64)
+
+
+@numba.njit(cache=True, inline="always")
+def next_active(x, words, i, n):
+    """The first ``r >= i`` with an event in ``x[r]`` (an entry > 0), or ``n``.
+
+    ``words`` (:func:`event_words`) skips eight silent bools per load: a byte
+    by byte search cannot be vectorised (it exits on the first hit) and cost
+    1 ns per input.
+    """
+    n_words = words.shape[0]
+    while i < n:
+        q = i >> 3
+        if (i & 7) == 0 and q < n_words and words[q] == 0:
+            i += 8
+        elif x[i] > 0:
+            return i
+        else:
+            i += 1
+    return n
+
+
+@numba.njit(cache=True, inline="always")
+def prefetch_row(data, indices, indptr, windex, width, i, nnz, homo, indexed):
+    """Start loading row ``i``'s indices and weights (or weight positions), one cache
+    line of each at a time."""
+    start, stop, ok = row_span(indptr, width, i, nnz)
+    if not ok:
+        return
+    for k in range(start, stop, _PER_LINE):
+        prefetch(indices, k)
+        if indexed:
+            prefetch(windex, k)
+        elif not homo:
+            prefetch(data, k)
+
+
+@numba.njit(cache=True)
+def scatter_events(data, indices, indptr, windex, width, n_rows, x, out, n_out, n_data, homo,
+                   indexed):
+    """``out += A.T @ events`` over the rows of active inputs only; True on a bad index.
+
+    The next active row is found, and its entries prefetched, before the
+    current one is added: rows of a large matrix lie far apart in memory and
+    each would otherwise wait on its own cache misses (measured 1.9x faster at
+    n = 10^5 with 100 entries per row and 1% active).
+    """
+    nnz = indices.shape[0]
+    words = event_words(x, n_rows)
+    i = next_active(x, words, 0, n_rows)
+    while i < n_rows:
+        following = next_active(x, words, i + 1, n_rows)
+        if following < n_rows:
+            prefetch_row(data, indices, indptr, windex, width, following, nnz, homo, indexed)
+        start, stop, ok = row_span(indptr, width, i, nnz)
+        if not ok:
+            return True
+        for k in range(start, stop):  # offsets, not views: no reference counts per row
+            j, bad_j = checked(indices[k], n_out)
+            w, bad_w = _weight(data, windex, k, homo, indexed, n_data)
+            if bad_j or bad_w:
+                return True  # a scatter must not write a clamped index
+            out[j] += w
+        i = following
+    return False
+
+
 @numba.njit(cache=True)
 def rows_mv(data, indices, indptr, windex, width, n_rows, x, out, transpose, event, homo,
             indexed):
     """``out = A @ x`` (``A.T @ x`` when ``transpose``) for a vector ``x``; 0, or 1 on a bad index.
 
     Gathers clamp an outside index and report it after the loop; scatters
-    refuse it before writing.  A transposed event product skips inactive rows
-    before reading their indices.
+    refuse it before writing.  A transposed event product visits the rows of
+    active inputs only (:func:`scatter_events`).
     """
     nnz = indices.shape[0]
     n_x, n_out, n_data, ok = rows_begin(data, indices, indptr, x, out, width, indexed)
     if not ok:
         return 1
+    if transpose and event:
+        return 1 if scatter_events(data, indices, indptr, windex, width, n_rows, x, out,
+                                   n_out, n_data, homo, indexed) else 0
     bad = False
     for i in range(n_rows):
-        if transpose and event and not x[i] > 0:
-            continue
         row_data, row_indices, row_windex, ok = row_entries(data, indices, indptr, windex,
                                                             width, i, nnz, homo, indexed)
         if not ok:
@@ -259,12 +380,10 @@ def rows_mv(data, indices, indptr, windex, width, n_rows, x, out, transpose, eve
         xi = x[i]
         for k in range(row_indices.shape[0]):
             j, bad_j = checked(row_indices[k], n_out)
-            if bad_j:
-                return 1  # a scatter must not write a clamped index
             w, bad_w = _weight(row_data, row_windex, k, homo, indexed, n_data)
-            if bad_w:
-                return 1
-            out[j] += w if event else w * xi
+            if bad_j or bad_w:
+                return 1  # a scatter must not write a clamped index
+            out[j] += w * xi
     return 1 if bad else 0
 
 
