@@ -348,6 +348,21 @@ def _scipy_rows_impl() -> Impl:
                 note="scipy (rows sum): spikes @ W as W[active_rows].sum(0)")
 
 
+def available(makers: Sequence[tuple[str, Callable[[], Any]]], skip: Sequence[str] = (), *,
+              errors: tuple = (ImportError,), what: str = "") -> list:
+    """``make()`` of every ``(name, make)`` whose name starts with none of ``skip``;
+    one that raises one of ``errors`` (a peer not installed) is reported and left out."""
+    out = []
+    for name, make in makers:
+        if any(name.startswith(p) for p in skip):
+            continue
+        try:
+            out.append(make())
+        except errors as exc:
+            print(f"[skip] {name}{what}: not available ({exc})")
+    return out
+
+
 def implementations(backends: Sequence[Optional[str]] = (None,), *,
                     include_host: bool = True, dense_max_bytes: float = 1.0 * 2**30,
                     skip: Sequence[str] = ()) -> list[Impl]:
@@ -370,15 +385,7 @@ def implementations(backends: Sequence[Optional[str]] = (None,), *,
     ]
     if include_host:
         makers += [("scipy (W.T@s)", _scipy_impl), ("scipy (rows sum)", _scipy_rows_impl)]
-    out = []
-    for name, make in makers:
-        if any(name.startswith(p) for p in skip):
-            continue
-        try:
-            out.append(make())
-        except ImportError as exc:
-            print(f"[skip] {name}: not available ({exc})")
-    return out
+    return available(makers, skip)
 
 
 # --------------------------------------------------------------------------------------
@@ -520,12 +527,4 @@ def fixed_num_implementations(backends: Sequence[Optional[str]] = (None,), *,
                     (lambda b=b, pre=pre: _sparsecore_fixed_impl(b, pre))) for b in backends]
         makers.append((f"brainevent {'Pre' if pre else 'Post'}",
                        (lambda pre=pre: _brainevent_fixed_impl(pre))))
-    out = []
-    for name, make in makers:
-        if any(name.startswith(p) for p in skip):
-            continue
-        try:
-            out.append(make())
-        except ImportError as exc:
-            print(f"[skip] {name}: not available ({exc})")
-    return out
+    return available(makers, skip)

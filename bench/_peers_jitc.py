@@ -10,7 +10,7 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-from _peers import HostCSR, Impl
+from _peers import HostCSR, Impl, available
 
 
 # --------------------------------------------------------------------------------------
@@ -154,12 +154,4 @@ def jitc_implementations(params: JITCParams, backends: Sequence[Optional[str]] =
         for d in dists for b in backends]
     makers += [("brainevent JITC", (lambda c=c, d=d: _brainevent_jitc_impl(params, c, d)))
                for d in peer_dists for c in corders]
-    out = []
-    for name, make in makers:
-        if any(name.startswith(p) for p in skip):
-            continue
-        try:
-            out.append(make())
-        except (ImportError, AttributeError) as exc:
-            print(f"[skip] {name}: not available ({exc})")
-    return out
+    return available(makers, skip, errors=(ImportError, AttributeError))

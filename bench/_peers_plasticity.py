@@ -9,7 +9,7 @@ from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
-from _peers import HostCSR
+from _peers import HostCSR, available
 
 
 # --------------------------------------------------------------------------------------
@@ -129,12 +129,4 @@ def plasticity_implementations(backends: Sequence[Optional[str]] = (None,), *,
     makers: list[tuple[str, Callable[[], UpdateImpl]]] = [
         ("sparsecore", (lambda b=b: _sparsecore_update_impl(b))) for b in backends]
     makers.append(("brainevent", _brainevent_update_impl))
-    out = []
-    for name, make in makers:
-        if any(name.startswith(p) for p in skip):
-            continue
-        try:
-            out.append(make())
-        except ImportError as exc:
-            print(f"[skip] {name} (plasticity): not available ({exc})")
-    return out
+    return available(makers, skip, what=" (plasticity)")
