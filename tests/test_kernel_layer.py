@@ -284,3 +284,34 @@ def test_kernel_cache_is_stamped_with_every_kernel_source():
         return x
 
     assert not type(outside._cache._impl.locator).__name__.startswith("Kernel")
+
+
+def test_kernel_cache_saves_are_safe_across_processes(tmp_path):
+    """A save rereads the index under a lock and writes the data before the index:
+    a variant saved by another process meanwhile is kept, and an index entry
+    never names a data file that was not written."""
+    from sparsecore.kernels import _loops
+    from sparsecore.kernels._njit_cache import njit
+
+    @njit
+    def kernel(x):
+        return x
+
+    cache_file = kernel._cache._cache_file
+    assert type(cache_file).__name__.startswith("Safe")
+    assert type(_loops.rows_mv._cache._cache_file) is type(cache_file)
+
+    first = type(cache_file)(str(tmp_path), "f", "stamp")
+    second = type(cache_file)(str(tmp_path), "f", "stamp")  # another process's view
+    first.save("a", b"A")
+    second.save("b", b"B")  # saved after reading nothing of "a" until its lock
+    assert (first.load("a"), first.load("b")) == (b"A", b"B")
+    assert len({first._load_index()[k] for k in "ab"}) == 2  # two data files
+
+    def failing(name, data):
+        raise OSError("disk full")
+
+    second._save_data = failing
+    with pytest.raises(OSError):
+        second.save("c", b"C")
+    assert "c" not in first._load_index()  # no entry without its data

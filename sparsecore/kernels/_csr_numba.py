@@ -15,12 +15,11 @@ The ``indexed`` kernels run over a transposed index (the mirror structure of
 ``with_column_index``): the weights stay where the matrix stores them and
 entry ``k`` reads ``data[windex[k]]``.
 """
-import numba
-
 from ._loops import rows_mm, rows_mv
+from ._njit_cache import njit
 
 
-@numba.njit(cache=True)
+@njit
 def csrmv_kernel(data, indices, indptr, x, out, transpose, event, homo):
     """``out = A @ x`` (or ``A.T @ x``) for the CSR matrix ``A`` and a vector ``x``.
 
@@ -32,21 +31,21 @@ def csrmv_kernel(data, indices, indptr, x, out, transpose, event, homo):
                    event, homo, False)
 
 
-@numba.njit(cache=True)
+@njit
 def csrmm_kernel(data, indices, indptr, x, out, transpose, event, homo):
     """``out = A @ x`` (or ``A.T @ x``) for a dense matrix ``x`` (k, b)."""
     return rows_mm(data, indices, indptr, indices, -1, indptr.shape[0] - 1, x, out, transpose,
                    event, homo, False)
 
 
-@numba.njit(cache=True)
+@njit
 def csrmv_indexed_kernel(data, indices, indptr, windex, x, out, transpose, event, homo):
     """As :func:`csrmv_kernel` with entry ``k`` weighing ``data[windex[k]]`` (a transposed index)."""
     return rows_mv(data, indices, indptr, windex, -1, indptr.shape[0] - 1, x, out, transpose,
                    event, homo, True)
 
 
-@numba.njit(cache=True)
+@njit
 def csrmm_indexed_kernel(data, indices, indptr, windex, x, out, transpose, event, homo):
     """As :func:`csrmm_kernel` with entry ``k`` weighing ``data[windex[k]]``."""
     return rows_mm(data, indices, indptr, windex, -1, indptr.shape[0] - 1, x, out, transpose,

@@ -30,7 +30,6 @@ they read.  Another major version is refused.
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import importlib.util
 import os
@@ -244,29 +243,6 @@ def _fingerprint(*parts) -> str:
     return digest.hexdigest()[:16]
 
 
-@contextlib.contextmanager
-def _cache_lock(directory: str):
-    """Hold an exclusive lock on the handler cache across processes.
-
-    numba's cache writes each file atomically, but two processes saving
-    different overloads of one kernel at the same time can pair an index entry
-    with the other's data file.  Compiling (or loading) handlers one process at
-    a time rules that out; where ``fcntl`` is missing only numba's atomic
-    writes remain.
-    """
-    try:
-        import fcntl
-    except ImportError:
-        yield
-        return
-    with open(os.path.join(directory, ".lock"), "a") as f:
-        fcntl.flock(f.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
-
-
 def _load_handler(path: str, module_name: str):
     spec = importlib.util.spec_from_file_location(module_name, path)
     module = importlib.util.module_from_spec(spec)
@@ -299,7 +275,7 @@ def ffi_target(kernel, args, rets, flags, *, error: str | None = None) -> str:
     error = error or f"sparsecore kernel {kernel.__name__} rejected its input"
     import numba
 
-    from ._njit_cache import sources_digest
+    from ._njit_cache import handler_lock, sources_digest
     key = _fingerprint(kernel.__module__, kernel.__name__, args, rets, flags, version, error,
                        numba.__version__, jax.__version__, sources_digest())
     name = f"sparsecore_{kernel.__name__}_{key}"
@@ -317,7 +293,7 @@ def ffi_target(kernel, args, rets, flags, *, error: str | None = None) -> str:
             with open(tmp, "w") as f:
                 f.write(source)
             os.replace(tmp, path)  # atomic: concurrent processes never see half a file
-        with _cache_lock(directory):
+        with handler_lock(path):  # a process wanting the same handler waits, then loads it
             handler = _load_handler(path, f"_sparsecore_handlers.{name}")
         jax.ffi.register_ffi_target(name, jax.ffi.pycapsule(handler.address), platform="cpu",
                                     api_version=1)

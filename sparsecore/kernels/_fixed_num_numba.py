@@ -19,26 +19,25 @@ Kernel protocol (see :mod:`sparsecore.kernels._ffi`): inputs, then outputs
 (every element written), then flags; return 0, or 1 when an index points
 outside the matrix.
 """
-import numba
-
 from ._loops import rows_mm, rows_mv
+from ._njit_cache import njit
 
 
-@numba.njit(cache=True)
+@njit
 def _flat_rows(data, indices):
     """``(data, indices, indptr, width, n_rows)`` of the row loops: rows of width ``n_conn``."""
     flat = indices.reshape(indices.size)
     return data.reshape(data.size), flat, flat, indices.shape[1], indices.shape[0]
 
 
-@numba.njit(cache=True)
+@njit
 def fcnmv_kernel(data, indices, x, out, transpose, event, homo):
     """``out = A @ x`` (``A.T @ x`` when ``transpose``) for a vector ``x``."""
     d, ix, ptr, width, n_rows = _flat_rows(data, indices)  # ptr is not read
     return rows_mv(d, ix, ptr, ix, width, n_rows, x, out, transpose, event, homo, False)
 
 
-@numba.njit(cache=True)
+@njit
 def fcnmm_kernel(data, indices, x, out, transpose, event, homo):
     """``out = A @ x`` (``A.T @ x`` when ``transpose``) for a matrix ``x`` (k, b)."""
     d, ix, ptr, width, n_rows = _flat_rows(data, indices)

@@ -20,12 +20,12 @@ the window) and ``x``; output ``out``; static flags
 operand: ``out[pos] += w * x[line]``; otherwise ``out[line] = sum w * x[pos]``)
 and ``event`` (``x`` marks active inputs: True or > 0).
 """
-import numba
 import numpy as np
 from numba.cpython.unsafe.numbers import leading_zeros
 
 from . import _prng as P
 from ._loops import add_row, any_active, clear
+from ._njit_cache import njit
 
 _M32 = np.uint64(0xFFFFFFFF)
 _S16 = np.uint64(16)
@@ -44,7 +44,7 @@ _ZTAB = P.normal_table().astype(np.uint64)
 _MAX_LINE = P.MAX_LINE
 
 
-@numba.njit(cache=True)
+@njit
 def _fmix(x):
     x = x ^ (x >> _S16)
     x = (x * _M1) & _M32
@@ -53,7 +53,7 @@ def _fmix(x):
     return x ^ (x >> _S16)
 
 
-@numba.njit(cache=True)
+@njit
 def _line_keys(skey, line):
     ln = np.uint64(line)
     k1 = _fmix(skey ^ ((ln * _G1) & _M32))
@@ -61,7 +61,7 @@ def _line_keys(skey, line):
     return k1, k2
 
 
-@numba.njit(cache=True)
+@njit
 def _neg_log2_fixed(v):
     """log2(2**32 / v) in Q6.26 for an odd 32-bit ``v`` held in a uint64."""
     nlz = np.uint64(leading_zeros(np.uint32(v)))
@@ -74,7 +74,7 @@ def _neg_log2_fixed(v):
     return ((nlz + _ONE) << np.uint64(26)) - (lg >> np.uint64(4))
 
 
-@numba.njit(cache=True)
+@njit
 def _gap(h, cf):
     lfix = _neg_log2_fixed(h | _ONE)
     g = np.float32(np.int64(lfix)) * cf
@@ -83,7 +83,7 @@ def _gap(h, cf):
     return np.int64(_MAX_LINE)
 
 
-@numba.njit(cache=True)
+@njit
 def _z(h, dist):
     if dist == 1:
         return np.float32(np.int64(h >> np.uint64(8))) * np.float32(2.0 ** -24)
@@ -99,7 +99,7 @@ def _z(h, dist):
     return mag
 
 
-@numba.njit(cache=True)
+@njit
 def _weight(inner, k2, loc, scale, dist):
     if dist == 0:
         return loc
@@ -110,7 +110,7 @@ def _weight(inner, k2, loc, scale, dist):
 _B = 16
 
 
-@numba.njit(cache=True)
+@njit
 def _fill(k1, k2, cnt, c, gaps, wts, loc, scale, dist):
     """Steps (1 + gap) and weights of the next ``_B`` entries of a line (no dependencies)."""
     for t in range(_B):
@@ -120,7 +120,7 @@ def _fill(k1, k2, cnt, c, gaps, wts, loc, scale, dist):
             wts[t] = _weight(inner, k2, loc, scale, dist)
 
 
-@numba.njit(cache=True)
+@njit
 def jitc_mv_kernel(w, cf, seed, off, x, out, dist, scatter, event):
     """``out = M @ x`` (gather over lines) or ``M.T @ x`` (scatter), ``x`` a vector."""
     n_out = out.shape[0]
@@ -174,7 +174,7 @@ def jitc_mv_kernel(w, cf, seed, off, x, out, dist, scatter, event):
     return 0
 
 
-@numba.njit(cache=True)
+@njit
 def jitc_mm_kernel(w, cf, seed, off, x, out, dist, scatter, event):
     """As :func:`jitc_mv_kernel` for a matrix operand ``x`` (k, b) (columns independent)."""
     n_out, n_b = out.shape

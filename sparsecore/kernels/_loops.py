@@ -12,12 +12,10 @@ from llvmlite import ir
 from numba.core import cgutils, types
 from numba.extending import intrinsic, overload
 
-from ._njit_cache import install
-
-install()  # before the first cached function below: see _njit_cache
+from ._njit_cache import njit
 
 
-@numba.njit(cache=True)
+@njit
 def checked(j, limit):
     """``j`` as an unsigned index clamped into ``[0, limit)``, and whether it was outside.
 
@@ -76,13 +74,13 @@ def prefetch(typingctx, array, k):
     return types.void(array, k), codegen
 
 
-@numba.njit(cache=True)
+@njit
 def clear(out):
     """Every element of ``out`` (1-D or 2-D) set to 0: kernels must write all of it."""
     out[:] = 0
 
 
-@numba.njit(cache=True)
+@njit
 def begin(out, x, has_entries):
     """Clear ``out``; ``(n_x, n_out, ok)`` as unsigned lengths for :func:`checked`.
 
@@ -95,7 +93,7 @@ def begin(out, x, has_entries):
     return n_x, n_out, not (has_entries and (n_x == 0 or n_out == 0))
 
 
-@numba.njit(cache=True)
+@njit
 def any_active(x, i):
     """Whether row ``i`` of the spike matrix ``x`` holds an event (an entry > 0)."""
     for c in range(x.shape[1]):
@@ -104,7 +102,7 @@ def any_active(x, i):
     return False
 
 
-@numba.njit(cache=True)
+@njit
 def add_row(out, dst, x, src, w, event):
     """``out[dst, :] += w * x[src, :]``; with ``event``, ``w`` where ``x[src, c] > 0``."""
     for c in range(x.shape[1]):
@@ -115,7 +113,7 @@ def add_row(out, dst, x, src, w, event):
             out[dst, c] += w * x[src, c]
 
 
-@numba.njit(cache=True)
+@njit
 def indptr_ok(indptr, nnz):
     """Whether ``indptr`` rises from 0 to ``nnz`` without decreasing: O(rows) reads.
 
@@ -145,7 +143,7 @@ _FOUR = numba.uint64(4)
 _PER_LINE = 16  # 4-byte elements in a 64-byte cache line
 
 
-@numba.njit(cache=True)
+@njit
 def row_span(indptr, width, i, nnz):
     """``(start, stop, ok)`` of row ``i`` as unsigned offsets; ``ok`` False when outside."""
     if width >= 0:
@@ -156,23 +154,7 @@ def row_span(indptr, width, i, nnz):
     return numba.uint64(start), numba.uint64(stop), 0 <= start and stop <= nnz
 
 
-@numba.njit(cache=True)
-def row_entries(data, indices, indptr, windex, width, i, nnz, homo, indexed):
-    """``(weights, indices, weight positions, ok)``: views of the entries of row ``i``.
-
-    The loops then run from 0: measured 1.4x faster than offsets from the
-    row's start.  ``ok`` is False when the row's span lies outside the entries.
-    With ``indexed`` the weight of entry ``k`` is ``data[windex[k]]`` (a
-    transposed index reads the weights where they are stored), so ``data``
-    stays whole and ``windex`` is cut instead.
-    """
-    start, stop, ok = row_span(indptr, width, i, nnz)
-    if indexed:
-        return data, indices[start:stop], windex[start:stop], ok
-    return (data if homo else data[start:stop]), indices[start:stop], windex[:0], ok
-
-
-@numba.njit(cache=True)
+@njit
 def _weight(data, windex, k, homo, indexed, n_data):
     """``(weight of entry k, bad)``; ``bad`` when an indexed position is outside ``data``."""
     if homo:
@@ -183,44 +165,45 @@ def _weight(data, windex, k, homo, indexed, n_data):
     return data[k], False
 
 
-@numba.njit(cache=True)
-def row_max(indices):
-    """The largest of ``indices`` as unsigned (a negative index is huge); 0 when empty.
+@njit
+def row_max(indices, start, stop):
+    """The largest of ``indices[start:stop]`` as unsigned (a negative index is huge); 0 when empty.
 
     A reduction without gathers, so LLVM vectorises it; it also brings the
     row's indices into L1 for the gather that follows.
     """
     m = numba.uint64(0)
-    for k in range(indices.shape[0]):
+    for k in range(start, stop):
         m = max(m, numba.uint64(numba.int64(indices[k])))
     return m
 
 
-@numba.njit(cache=True)
-def gather_row(data, indices, windex, x, n_x, homo, event, indexed, zero):
-    """``(sum_k w_k x[indices[k]], bad)`` over one row's entries (see :func:`row_entries`).
+@njit
+def gather_row(data, indices, windex, start, stop, x, n_x, n_data, homo, event, indexed, zero):
+    """``(sum_k w_k x[indices[k]], bad)`` over the entries ``[start, stop)`` of one row.
 
-    The row's indices are bounds-checked once, by a vectorised maximum
-    (``bad``: one is outside ``[0, n_x)``, and nothing is read), so the gather
-    itself carries no per-entry check (measured 15% faster than clamping each
-    index).  The sum keeps four independent partial sums (one add chain would
-    bound it by the add latency).  With ``event`` each active input
-    (``x > 0``) adds its weight through a select, not a branch: a branch on
-    the spike mispredicts at low firing rates and made the event gather slower
-    than the float one.  The select, not ``w * active``, keeps an inactive NaN
-    or infinite weight out of the sum.
+    The row is read through offsets into the whole arrays, not through views
+    of them: a view costs two atomic reference-count updates per array and
+    row, as much as the gather of a short row.  The indices are
+    bounds-checked once, by a vectorised maximum (``bad``: one is outside
+    ``[0, n_x)``, and nothing is read), so the gather itself carries no
+    per-entry check (measured 15% faster than clamping each index).  The sum
+    keeps four independent partial sums (one add chain would bound it by the
+    add latency).  With ``event`` each active input (``x > 0``) adds its
+    weight through a select, not a branch: a branch on the spike mispredicts
+    at low firing rates and made the event gather slower than the float one.
+    The select, not ``w * active``, keeps an inactive NaN or infinite weight
+    out of the sum.
     """
-    n = numba.uint64(indices.shape[0])  # unsigned: no wraparound code
-    if n > 0 and row_max(indices) >= n_x:
+    if stop > start and row_max(indices, start, stop) >= n_x:
         return zero, True
     bad = False
-    n_data = numba.uint64(data.shape[0])
     a0 = zero
     a1 = zero
     a2 = zero
     a3 = zero
-    n4 = n - n % _FOUR
-    for k in range(0, n4, _FOUR):
+    n4 = start + (stop - start) // _FOUR * _FOUR
+    for k in range(start, n4, _FOUR):
         j0 = numba.uint64(numba.int64(indices[k]))
         j1 = numba.uint64(numba.int64(indices[k + 1]))
         j2 = numba.uint64(numba.int64(indices[k + 2]))
@@ -240,7 +223,7 @@ def gather_row(data, indices, windex, x, n_x, homo, event, indexed, zero):
             a1 += w1 * x[j1]
             a2 += w2 * x[j2]
             a3 += w3 * x[j3]
-    for k in range(n4, n):
+    for k in range(n4, stop):
         j = numba.uint64(numba.int64(indices[k]))
         w, bad_w = _weight(data, windex, k, homo, indexed, n_data)
         bad |= bad_w
@@ -251,7 +234,7 @@ def gather_row(data, indices, windex, x, n_x, homo, event, indexed, zero):
     return (a0 + a1) + (a2 + a3), bad
 
 
-@numba.njit(cache=True)
+@njit
 def rows_begin(data, indices, indptr, x, out, width, indexed):
     """Zero ``out`` and check what every row loop needs: ``(n_x, n_out, n_data, ok)``."""
     nnz = indices.shape[0]
@@ -275,7 +258,7 @@ def _is_bool_typed(x):
     return lambda x: answer
 
 
-@numba.njit(cache=True)
+@njit
 def event_words(x, n):
     """``x[:n]`` as 64-bit words, eight bools each, when ``x`` holds bools; else empty.
 
@@ -285,7 +268,7 @@ def event_words(x, n):
     return x[:n_words * 8].view(numba.uint64) if _is_bool(x) else x[:0].view(numba.uint64)
 
 
-@numba.njit(cache=True, inline="always")
+@njit(inline="always")
 def next_active(x, words, i, n):
     """The first ``r >= i`` with an event in ``x[r]`` (an entry > 0), or ``n``.
 
@@ -305,7 +288,7 @@ def next_active(x, words, i, n):
     return n
 
 
-@numba.njit(cache=True, inline="always")
+@njit(inline="always")
 def prefetch_row(data, indices, indptr, windex, width, i, nnz, homo, indexed):
     """Start loading row ``i``'s indices and weights (or weight positions), one cache
     line of each at a time."""
@@ -320,7 +303,7 @@ def prefetch_row(data, indices, indptr, windex, width, i, nnz, homo, indexed):
             prefetch(data, k)
 
 
-@numba.njit(cache=True)
+@njit
 def scatter_events(data, indices, indptr, windex, width, n_rows, x, out, n_out, n_data, homo,
                    indexed):
     """``out += A.T @ events`` over the rows of active inputs only; True on a bad index.
@@ -350,7 +333,7 @@ def scatter_events(data, indices, indptr, windex, width, n_rows, x, out, n_out, 
     return False
 
 
-@numba.njit(cache=True)
+@njit
 def rows_mv(data, indices, indptr, windex, width, n_rows, x, out, transpose, event, homo,
             indexed):
     """``out = A @ x`` (``A.T @ x`` when ``transpose``) for a vector ``x``; 0, or 1 on a bad index.
@@ -368,26 +351,25 @@ def rows_mv(data, indices, indptr, windex, width, n_rows, x, out, transpose, eve
                                    n_out, n_data, homo, indexed) else 0
     bad = False
     for i in range(n_rows):
-        row_data, row_indices, row_windex, ok = row_entries(data, indices, indptr, windex,
-                                                            width, i, nnz, homo, indexed)
+        start, stop, ok = row_span(indptr, width, i, nnz)
         if not ok:
             return 1
         if not transpose:
-            out[i], bad_i = gather_row(row_data, row_indices, row_windex, x, n_x, homo, event,
-                                       indexed, out[i])
+            out[i], bad_i = gather_row(data, indices, windex, start, stop, x, n_x, n_data, homo,
+                                       event, indexed, out[i])
             bad |= bad_i
             continue
         xi = x[i]
-        for k in range(row_indices.shape[0]):
-            j, bad_j = checked(row_indices[k], n_out)
-            w, bad_w = _weight(row_data, row_windex, k, homo, indexed, n_data)
+        for k in range(start, stop):
+            j, bad_j = checked(indices[k], n_out)
+            w, bad_w = _weight(data, windex, k, homo, indexed, n_data)
             if bad_j or bad_w:
                 return 1  # a scatter must not write a clamped index
             out[j] += w * xi
     return 1 if bad else 0
 
 
-@numba.njit(cache=True)
+@njit
 def rows_mm(data, indices, indptr, windex, width, n_rows, x, out, transpose, event, homo,
             indexed):
     """As :func:`rows_mv` for a matrix operand ``x`` (k, b) (columns independent)."""
@@ -399,13 +381,12 @@ def rows_mm(data, indices, indptr, windex, width, n_rows, x, out, transpose, eve
     for i in range(n_rows):
         if transpose and event and not any_active(x, i):
             continue
-        row_data, row_indices, row_windex, ok = row_entries(data, indices, indptr, windex,
-                                                            width, i, nnz, homo, indexed)
+        start, stop, ok = row_span(indptr, width, i, nnz)
         if not ok:
             return 1
-        for k in range(row_indices.shape[0]):
-            j, bad_j = checked(row_indices[k], limit)
-            w, bad_w = _weight(row_data, row_windex, k, homo, indexed, n_data)
+        for k in range(start, stop):
+            j, bad_j = checked(indices[k], limit)
+            w, bad_w = _weight(data, windex, k, homo, indexed, n_data)
             if bad_j or bad_w:
                 return 1
             if transpose:

@@ -12,12 +12,11 @@ then static flags; return 0, or 1 when an index points outside a buffer or
 ``indptr`` does not rise from 0 to nnz.  Clipping follows NumPy's ``clip``: a
 NaN weight, trace or bound gives NaN.
 """
-import numba
-
 from ._loops import indptr_ok
+from ._njit_cache import njit
 
 
-@numba.njit(cache=True)
+@njit
 def _clip(v, lo, hi, nan_bound):
     """NumPy's ``clip``: NaN when ``v`` or a bound is NaN (``nan_bound``: either bound is).
 
@@ -31,12 +30,12 @@ def _clip(v, lo, hi, nan_bound):
     return min(max(v, lo), hi)
 
 
-@numba.njit(cache=True)
+@njit
 def _has_nan(lo, hi):
     return not (lo == lo and hi == hi)
 
 
-@numba.njit(cache=True)
+@njit
 def compressed_update_kernel(weight, indices, indptr, weight_indices, spike, trace, lo, hi,
                              out, indirect):
     """For each compressed row ``i`` with ``spike[i]``: ``w[p] = clip(w[p] + trace[indices[k]])``.
@@ -71,7 +70,7 @@ def compressed_update_kernel(weight, indices, indptr, weight_indices, spike, tra
     return 0
 
 
-@numba.njit(cache=True)
+@njit
 def dense_update_kernel(weight, spike, trace, lo, hi, out, axis):
     """Dense ``(m, n)`` weights: rows (``axis == 0``) or columns (1) of spiking neurons.
 
@@ -96,7 +95,7 @@ def dense_update_kernel(weight, spike, trace, lo, hi, out, axis):
     return 0
 
 
-@numba.njit(cache=True)
+@njit
 def yw2y_kernel(y, w, indices, indptr, out, transpose):
     """``out[k] = w[k] * y[row(k)]`` (``y[indices[k]]`` when ``transpose``)."""
     n_rows = indptr.shape[0] - 1

@@ -46,6 +46,7 @@ from __future__ import annotations
 import functools
 import math
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
@@ -169,6 +170,7 @@ def z_from_bits(h, dist: str, log2=None, normal=None):
     return jnp.where((h >> 31) == 1, -mag, mag)
 
 
+@jax.jit  # eagerly: one program
 def gap_scale(prob):
     """``-1 / log2(1 - prob) * 2**-26`` as float32: the one constant derived from prob.
 

@@ -1,8 +1,8 @@
 """The one-call kernel the FFI bridge runs once to check itself."""
-import numba
+from ._njit_cache import njit
 
 
-@numba.njit(cache=True)
+@njit
 def add_one(x, out):
     for i in range(x.shape[0]):
         out[i] = x[i] + 1

@@ -13,6 +13,8 @@ for the public functions.
 """
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -23,6 +25,7 @@ __all__ = ["csrmv_p", "csrmm_p", "csrmv_indexed_p", "csrmm_indexed_p", "csr_row_
            "csr_product", "csr_indexed_product", "csr_data_cotangent"]
 
 
+@functools.partial(jax.jit, static_argnames="nnz")  # eagerly: one program, not four
 def csr_row_indices(indptr, nnz: int):
     """Row index of every stored entry (``indptr`` expanded), usable under jit."""
     n_rows = indptr.shape[0] - 1

@@ -27,6 +27,9 @@ the whole matrix (a window still walks its lines from position 0).
 """
 from __future__ import annotations
 
+import functools
+
+import jax
 import jax.numpy as jnp
 from jax import lax
 
@@ -130,6 +133,7 @@ def _reference(w, cf, seed, off, x, *, shape, dist, corder, transpose, event):
                        dtype=dtype, init=out, step=step)
 
 
+@functools.partial(jax.jit, static_argnames=("shape", "dist", "corder"))  # eagerly: one program
 def jitc_generate(w, cf, seed, *, shape, dist, corder):
     """``(mask, values)``: dense bool structure and dense weights of the matrix (pure JAX).
 
