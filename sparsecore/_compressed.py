@@ -7,6 +7,7 @@ class over the same buffers.
 """
 from __future__ import annotations
 
+import functools
 from typing import Self
 
 import jax
@@ -23,6 +24,31 @@ from .kernels.csr import csr_indexed_product, csr_product, csr_row_indices
 __all__ = ["CSR", "CSC"]
 
 
+# The conversions of this module are jitted: called eagerly, each is one
+# compiled program instead of one per array operation.
+@functools.partial(jax.jit, static_argnames=("shape", "transpose"))
+def _scatter_dense(data, indices, indptr, *, shape, transpose):
+    """The dense ``shape`` matrix of compressed lines (transposed when ``transpose``)."""
+    nnz = indices.shape[0]
+    rows = csr_row_indices(indptr, nnz)
+    values = jnp.broadcast_to(data, (nnz,))
+    dense = jnp.zeros(shape, data.dtype).at[rows, indices].add(values)
+    return dense.T if transpose else dense
+
+
+@functools.partial(jax.jit, static_argnames="nnz")
+def _compress_dense(view, *, nnz):
+    """``(values, indices, indptr)`` of the first ``nnz`` nonzeros of ``view``, row by row,
+    padded with explicit zeros in the last row."""
+    m = view.shape[0]
+    fill = (max(m - 1, 0), 0)
+    rows, cols = jnp.nonzero(view, size=nnz, fill_value=fill)
+    values = jnp.where(jnp.arange(nnz) < jnp.count_nonzero(view), view[rows, cols], 0)
+    index_dtype = jnp.int32
+    indptr = jnp.searchsorted(rows, jnp.arange(m + 1), side="left").astype(index_dtype)
+    return values, cols.astype(index_dtype), indptr
+
+
 def transposed_event_product(data, column_index, x, view_shape, *, backend):
     """The gather-direction event product ``A @ x`` run over ``A``'s transposed index.
 
@@ -37,6 +63,7 @@ def transposed_event_product(data, column_index, x, view_shape, *, backend):
                                backend=backend)
 
 
+@functools.partial(jax.jit, static_argnames="csr_shape")
 def _recompress(data, indices, indptr, csr_shape):
     """Arrays of the CSR matrix of ``A.T`` from those of the CSR matrix ``A`` (jit-safe)."""
     nnz = indices.shape[0]
@@ -127,11 +154,8 @@ class _Compressed(CompressedPlasticity, SparseMatrix):
     def todense(self) -> Result:
         """Dense ``jax.Array`` (a Quantity when the values carry units)."""
         data, unit = _units.split(self.data)
-        rows = csr_row_indices(self.indptr, self.nnz)
-        values = jnp.broadcast_to(data, (self.nnz,))
-        dense = jnp.zeros(self._view_shape, data.dtype).at[rows, self.indices].add(values)
-        if self._axis == 1:
-            dense = dense.T
+        dense = _scatter_dense(data, self.indices, self.indptr, shape=self._view_shape,
+                               transpose=self._axis == 1)
         return _units.attach(dense, unit)
 
     def tocsr(self) -> CSR:
@@ -193,14 +217,9 @@ class _Compressed(CompressedPlasticity, SparseMatrix):
                 raise ValueError(f"{cls.__name__}.fromdense under jit needs a static nnz=; "
                                  f"the number of nonzeros must be known when tracing.")
             nnz = int(jnp.count_nonzero(view))
-        m = view.shape[0]
-        fill = (max(m - 1, 0), 0)
-        rows, cols = jnp.nonzero(view, size=nnz, fill_value=fill)
-        values = jnp.where(jnp.arange(nnz) < jnp.count_nonzero(view), view[rows, cols], 0)
-        index_dtype = jnp.int32
-        indptr = jnp.searchsorted(rows, jnp.arange(m + 1), side="left").astype(index_dtype)
+        values, cols, indptr = _compress_dense(view, nnz=nnz)
         values = _units.attach(values, unit)
-        return cls((values, cols.astype(index_dtype), indptr), shape=mantissa.shape)
+        return cls((values, cols, indptr), shape=mantissa.shape)
 
     @classmethod
     def from_scipy(cls, matrix: sp.sparray | sp.spmatrix) -> Self:

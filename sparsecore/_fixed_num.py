@@ -9,6 +9,7 @@ buffers.
 """
 from __future__ import annotations
 
+import functools
 from typing import Self
 
 import jax
@@ -25,6 +26,22 @@ from ._typing import ArrayLike, Result, Shape
 from .kernels.fixed_num import fcn_product
 
 __all__ = ["FixedPostNumConn", "FixedPreNumConn", "FixedNumPerPre", "FixedNumPerPost"]
+
+
+def _entry_coords(indices, *, transpose):
+    """``(rows, cols)`` of every entry: the owner line of each, and its partner."""
+    owners = jnp.broadcast_to(jnp.arange(indices.shape[0],
+                                         dtype=V.index_dtype_for(indices.shape[0]))[:, None],
+                              indices.shape)
+    return (indices, owners) if transpose else (owners, indices)
+
+
+@functools.partial(jax.jit, static_argnames=("shape", "transpose"))  # eagerly: one program
+def _scatter_dense(data, indices, *, shape, transpose):
+    """The dense ``shape`` matrix of the entries (``data`` per entry, or one weight)."""
+    rows, cols = _entry_coords(indices, transpose=transpose)
+    values = jnp.broadcast_to(data if data.ndim == 2 else data.reshape(()), indices.shape)
+    return jnp.zeros(shape, data.dtype).at[rows, cols].add(values)
 
 
 def _homogeneous(data):
@@ -98,12 +115,7 @@ class _FixedNum(FixedNumPlasticity, SparseMatrix):
         return tuple(self.indices.shape)
 
     def _entry_coords(self):
-        owners = jnp.broadcast_to(jnp.arange(self.indices.shape[0],
-                                             dtype=V.index_dtype_for(self.indices.shape[0]))
-                                  [:, None], self.indices.shape)
-        if self._axis == 0:
-            return owners, self.indices
-        return self.indices, owners
+        return _entry_coords(self.indices, transpose=self._axis == 1)
 
     def _with_values(self, data):
         obj = type(self).tree_unflatten((self.shape,), (_homogeneous(data), self.indices))
@@ -125,12 +137,8 @@ class _FixedNum(FixedNumPlasticity, SparseMatrix):
     def todense(self) -> Result:
         """Dense ``jax.Array`` (a Quantity when the values carry units)."""
         data, unit = _units.split(self.data)
-        data = jnp.asarray(data)
-        rows, cols = self._entry_coords()
-        values = jnp.broadcast_to(data if data.ndim == 2 else data.reshape(()),
-                                  self.indices.shape)
-        dense = jnp.zeros(self.shape, data.dtype).at[rows, cols].add(values)
-        return _units.attach(dense, unit)
+        return _units.attach(_scatter_dense(jnp.asarray(data), self.indices, shape=self.shape,
+                                            transpose=self._axis == 1), unit)
 
     def _compressed(self):
         """The CSR (FixedPostNumConn) or CSC (FixedPreNumConn) over the ravelled buffers."""

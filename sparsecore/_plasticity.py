@@ -8,7 +8,10 @@ whose rows are the spiking side.
 """
 from __future__ import annotations
 
+import functools
+
 import brainunit as u
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -171,6 +174,7 @@ def compressed_update_mantissa(weight, unit, indices, indptr, weight_indices, sp
     return clip_values(out, lo, hi) if clip == "all" else out
 
 
+@functools.partial(jax.jit, static_argnames="shape")  # eagerly: one program
 def column_index(indices, indptr, shape):
     """Unchecked body of :func:`csr_to_csc_index` (jit-safe)."""
     nnz = indices.shape[0]
