@@ -8,15 +8,17 @@ import sys
 import tempfile
 import zlib
 
-# Most of the suite's time is XLA compiling small test programs, not running
-# them.  Two settings, made before jax starts its backend, cut it by about a
-# third on a 2-core machine without touching what is checked:
+# Most of the suite's time is lowering and compiling small test programs, not
+# running them.  Three settings, made before jax starts its backend, cut it on
+# a 2-core machine without touching what is checked:
 # - XLA:CPU compiles at optimisation level 0 (the numba kernels under test are
 #   compiled by numba, not XLA, and are unaffected);
 # - one persistent compilation cache for the whole session, shared by the test
 #   workers and the subprocesses they start (tests compile many identical
 #   programs).  It lives in a fresh directory per session, so every run starts
-#   cold and nothing outlives it.
+#   cold and nothing outlives it;
+# - lowered programs name the user's source line of each operation, not its
+#   whole traceback (which took a twentieth of the suite to record).
 if "xla_backend_optimization_level" not in os.environ.get("XLA_FLAGS", ""):
     os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "")
                                + " --xla_backend_optimization_level=0").strip()
@@ -26,7 +28,8 @@ if "SPARSECORE_TEST_XLA_CACHE" not in os.environ:  # the first process of the se
     atexit.register(shutil.rmtree, _cache, ignore_errors=True)
 _XLA_CACHE = {"jax_compilation_cache_dir": os.environ["SPARSECORE_TEST_XLA_CACHE"],
               "jax_persistent_cache_min_compile_time_secs": 0,
-              "jax_persistent_cache_min_entry_size_bytes": 0}
+              "jax_persistent_cache_min_entry_size_bytes": 0,
+              "jax_include_full_tracebacks_in_locations": False}
 for _name, _value in _XLA_CACHE.items():  # subprocesses read them from the environment
     os.environ[_name.upper()] = str(_value)
 
