@@ -6,7 +6,8 @@ One prepared run (under 5 minutes on one GPU) that times
   CSR, FixedPostNumConn and generated (JITCHomoR) matrices with
   ``backend="pallas"``, against jax's BCSR (cuSPARSE on a GPU), dense ``jnp``
   and brainevent (where it is installed), on a 4000 x 4000 and a 40000 x 40000
-  matrix with 80 entries per row;
+  matrix with 80 entries per row (2% firing) and a 100000 x 100000 matrix with 100
+  per row (1% firing);
 * the COBA network of ``bench/ei_network.py`` at scales 1 and 10 (100 ms,
   1000 steps) through the same implementations,
 
@@ -39,9 +40,10 @@ import _timing
 import _peers_jitc
 import ei_network
 
-FULL = {"sizes": (4000, 40000), "fan_out": 80, "scales": (1.0, 10.0), "duration": 100.0,
-        "repeats": 5, "network_repeats": 2}
-SMOKE = {"sizes": (48,), "fan_out": 4, "scales": (0.01,), "duration": 1.0, "repeats": 1,
+# product cases: (n, entries per row, firing fraction of the event operand)
+FULL = {"cases": ((4000, 80, 0.02), (40000, 80, 0.02), (100000, 100, 0.01)),
+        "scales": (1.0, 10.0), "duration": 100.0, "network_repeats": 2}
+SMOKE = {"cases": ((48, 4, 0.02),), "fan_out": 4, "scales": (0.01,), "duration": 1.0,
          "network_repeats": 1}
 
 
@@ -63,18 +65,51 @@ def _product_impls(csr: _peers.HostCSR, smoke: bool, dense_max_bytes: float):
     return impls
 
 
-def time_products(sizes, fan_out: int, repeats: int, smoke: bool,
-                  dense_max_bytes: float) -> list[tuple]:
-    """Rows ``(format, implementation, n, product, ms)`` of every product timing."""
+def _looped(fn, event: bool):
+    """``run(op, x, k)``: ``k`` products in one jitted ``fori_loop``, summed.
+
+    Each iteration's operand depends on the running sum (a no-op change that XLA
+    cannot prove to be one), so the product is not hoisted out of the loop; the time
+    per iteration is then the kernel's, without the per-call dispatch of a host loop.
+    """
     import jax
     import jax.numpy as jnp
 
+    @jax.jit
+    def run(op, x, k):
+        def body(_, acc):
+            xi = (x ^ (acc[0] == jnp.inf)) if event else x + 1e-30 * acc[0]
+            return acc + fn(op, xi)
+        out0 = jax.eval_shape(fn, op, x)
+        return jax.lax.fori_loop(0, k, body, jnp.zeros(out0.shape, out0.dtype))
+    return run
+
+
+def _relative_error(out, ref) -> float:
+    out = np.asarray(out, np.float64)
+    return float(np.linalg.norm(out - ref) / max(np.linalg.norm(ref), 1e-30))
+
+
+def time_products(cases, smoke: bool, dense_max_bytes: float) -> list[tuple]:
+    """Rows ``(format, implementation, n, product, ms, rel. error)`` of every product.
+
+    ``cases`` holds ``(n, entries per row, firing fraction)`` triples.  The time is
+    per product inside a jitted loop (:func:`_looped`); the error is against scipy in
+    float64 for the stored formats (the generated matrices have no stored oracle).
+    """
+    import jax
+    import jax.numpy as jnp
+    import scipy.sparse
+
     rows = []
     rng = np.random.default_rng(0)
-    for n in sizes:
+    for n, fan_out, rate in cases:
         csr = _peers.fixed_fanout(n, n, fan_out, rng)
-        v = jnp.asarray(rng.standard_normal(n).astype(np.float32))
-        s = jnp.asarray(rng.random(n) < 0.02)
+        v = rng.standard_normal(n).astype(np.float32)
+        s = rng.random(n) < rate
+        host = scipy.sparse.csr_matrix((csr.full_data().astype(np.float64), csr.indices,
+                                        csr.indptr), shape=csr.shape)
+        oracle = {"W @ v": host @ v.astype(np.float64), "spikes @ W": host.T @ s.astype(float)}
         for fmt, impl in _product_impls(csr, smoke, dense_max_bytes):
             if not impl.fits(csr):
                 continue
@@ -83,17 +118,23 @@ def time_products(sizes, fan_out: int, repeats: int, smoke: bool,
             except Exception as exc:  # noqa: BLE001 -- a peer that cannot build this matrix
                 print(f"[skip] {impl.name} n={n}: {type(exc).__name__}: {exc}")
                 continue
-            for label, fn, x in (("W @ v", impl.matvec, v), ("spikes @ W", impl.events, s)):
+            for label, fn, x in (("W @ v", impl.matvec, jnp.asarray(v)),
+                                 ("spikes @ W", impl.events, jnp.asarray(s))):
                 if fn is None:
                     continue
-                f = jax.jit(fn)
+                run = _looped(fn, event=label != "W @ v")
                 try:
-                    ms = 1e3 * _timing.time_repeated(lambda f=f, op=op, x=x: (
-                        jax.block_until_ready(f(op, x))), repeats=repeats, warmup=1)
+                    err = (_relative_error(jax.jit(fn)(op, x), oracle[label])
+                           if fmt != "jitc" else float("nan"))
+                    sec, _ = _timing.time_loop(lambda k, run=run, op=op, x=x: (
+                        jax.block_until_ready(run(op, x, k))), target_s=0.02 if smoke else 0.1,
+                        repeats=3 if smoke else 5)
                 except Exception as exc:  # noqa: BLE001 -- a peer failing is a table row less
                     print(f"[skip] {impl.name} {label} n={n}: {type(exc).__name__}: {exc}")
                     continue
-                rows.append((fmt, impl.name, n, label, ms))
+                rows.append((fmt, impl.name, f"{n}x{fan_out}", label, 1e3 * sec, err))
+                print(f"  {fmt:5} {impl.name:34} {n}x{fan_out} {label:10} {1e3 * sec:.4g} ms"
+                      f"  rel. error {err:.1e}", flush=True)
     return rows
 
 
@@ -131,8 +172,8 @@ def write_png(path: str, products: list[tuple], network: list[tuple]) -> str | N
         print("[skip] PNG: matplotlib is not installed")
         return None
     fig, axes = plt.subplots(1, 2, figsize=(14, 5))
-    labels = [f"{fmt} {name} n={n} {op}" for fmt, name, n, op, _ in products]
-    axes[0].barh(range(len(products)), [r[-1] for r in products])
+    labels = [f"{fmt} {name} n={n} {op}" for fmt, name, n, op, *_ in products]
+    axes[0].barh(range(len(products)), [r[4] for r in products])
     axes[0].set_yticks(range(len(products)), labels, fontsize=6)
     axes[0].set_xscale("log")
     axes[0].set_xlabel("ms per product")
@@ -155,6 +196,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="tiny shapes, Pallas in interpret mode: runs without a GPU")
     ap.add_argument("--png", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                   "gpu.png"), help="where to write the PNG")
+    ap.add_argument("--skip-network", action="store_true", help="time the products only")
     ap.add_argument("--dense-max-mb", type=float, default=1024.0,
                     help="skip dense jnp above this matrix size (MB)")
     args = ap.parse_args(argv)
@@ -166,12 +208,13 @@ def main(argv: list[str] | None = None) -> int:
     cfg = SMOKE if args.smoke else FULL
     dense_max = args.dense_max_mb * 2**20
     t0 = time.perf_counter()
-    products = time_products(cfg["sizes"], cfg["fan_out"], cfg["repeats"], args.smoke,
-                             dense_max)
-    print(_timing.format_table(("format", "implementation", "n", "product", "ms"),
-                              [(f, i, n, op, f"{ms:.4g}") for f, i, n, op, ms in products]))
-    network = time_network(cfg["scales"], cfg["duration"], cfg["network_repeats"], args.smoke,
-                           dense_max)
+    products = time_products(cfg["cases"], args.smoke, dense_max)
+    print(_timing.format_table(("format", "implementation", "n", "product", "ms",
+                                "rel. error"),
+                               [(f, i, n, op, f"{ms:.4g}", f"{err:.1e}")
+                                for f, i, n, op, ms, err in products]))
+    network = [] if args.skip_network else time_network(
+        cfg["scales"], cfg["duration"], cfg["network_repeats"], args.smoke, dense_max)
     print()
     print(_timing.format_table(("implementation", "scale", "neurons", "ms/step", "spikes"),
                               [(i, f"{s:g}", n, f"{ms:.4g}", sp)
