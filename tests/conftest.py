@@ -19,23 +19,26 @@ import zlib
 #   cold and nothing outlives it;
 # - lowered programs name the user's source line of each operation, not its
 #   whole traceback (which took a twentieth of the suite to record).
+# One more keeps the dense oracles exact on a GPU: float32 matrix products there
+# default to TF32 (about 1e-3 relative error), which no float32 tolerance allows.
 if "xla_backend_optimization_level" not in os.environ.get("XLA_FLAGS", ""):
     os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "")
                                + " --xla_backend_optimization_level=0").strip()
-if "SPARSECORE_TEST_XLA_CACHE" not in os.environ:  # the first process of the session
+if "SPARSECORE_TEST_JAX_SETTINGS" not in os.environ:  # the first process of the session
     _cache = tempfile.mkdtemp(prefix="sparsecore-test-xla-")
-    os.environ["SPARSECORE_TEST_XLA_CACHE"] = _cache
+    os.environ["SPARSECORE_TEST_JAX_SETTINGS"] = _cache
     atexit.register(shutil.rmtree, _cache, ignore_errors=True)
-_XLA_CACHE = {"jax_compilation_cache_dir": os.environ["SPARSECORE_TEST_XLA_CACHE"],
+_JAX_SETTINGS = {"jax_compilation_cache_dir": os.environ["SPARSECORE_TEST_JAX_SETTINGS"],
               "jax_persistent_cache_min_compile_time_secs": 0,
               "jax_persistent_cache_min_entry_size_bytes": 0,
-              "jax_include_full_tracebacks_in_locations": False}
-for _name, _value in _XLA_CACHE.items():  # subprocesses read them from the environment
+              "jax_include_full_tracebacks_in_locations": False,
+              "jax_default_matmul_precision": "highest"}
+for _name, _value in _JAX_SETTINGS.items():  # subprocesses read them from the environment
     os.environ[_name.upper()] = str(_value)
 
 import jax  # noqa: E402
 
-for _name, _value in _XLA_CACHE.items():  # in case a plugin imported jax first
+for _name, _value in _JAX_SETTINGS.items():  # in case a plugin imported jax first
     jax.config.update(_name, _value)
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402

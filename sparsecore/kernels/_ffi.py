@@ -187,15 +187,16 @@ def _self_test():
     # Start the CPU backend first: a handler that XLA refuses then fails its own
     # registration, instead of the backend's initialisation (which would leave
     # this process without a CPU backend, reference kernels included).
-    jax.devices("cpu")
+    cpu = jax.devices("cpu")[0]
     from . import _selftest_kernel
     spec = ArraySpec(np.dtype(np.float32), 1)
     name = ffi_target(_selftest_kernel.add_one, [spec], [spec], ())
-    x = np.arange(5, dtype=np.float32)
+    # on the CPU device even where the default device is a GPU: the handler is a CPU one
+    x = jax.device_put(np.arange(5, dtype=np.float32), cpu)
     # The first use often comes while tracing a jitted function: run eagerly regardless.
-    with jax.ensure_compile_time_eval():
+    with jax.ensure_compile_time_eval(), jax.default_device(cpu):
         y = jax.jit(jax.ffi.ffi_call(name, jax.ShapeDtypeStruct(x.shape, x.dtype)))(x)
-    if not np.array_equal(np.asarray(y), x + 1):
+    if not np.array_equal(np.asarray(y), np.asarray(x) + 1):
         raise RuntimeError(f"add_one returned {np.asarray(y)}")
 
 

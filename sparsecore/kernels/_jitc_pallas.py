@@ -6,14 +6,16 @@ runs, with the two lookup tables passed in as kernel inputs), so the
 structure is bit for bit that of every other backend; weights agree within
 float rounding (a GPU may contract ``loc + scale * z`` into one FMA).
 
-A line is walked entry by entry in a ``while_loop`` until its position
-leaves the window ``[off[1], off[1] + line_len)``:
+A line is walked 32 entries at a time in a ``while_loop`` (the entries'
+hashes at once, their positions by a prefix sum of the gaps) until its
+position leaves the window ``[off[1], off[1] + line_len)``:
 
 * gather (``R @ x``, ``C.T @ x``): program ``l`` sums ``w * x[pos]`` over
   its entries and stores ``out[l]``;
 * scatter (``R.T @ x``, ``C @ x``): the lines whose input is active are
-  compacted first (every line for float operands), and each program adds
-  ``w * x[l]`` into ``out[pos]`` with atomic adds.
+  compacted first (every line for float operands), and a fixed number of
+  programs (at most 2048) share them, adding ``w * x[l]`` into ``out[pos]``
+  with masked vectors of atomic adds.
 
 The operand is a ``(k, B)`` matrix padded to a power of two columns (see
 :mod:`sparsecore.kernels._pallas`).
@@ -24,10 +26,9 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 from jax.experimental import pallas as pl
-from jax.experimental.pallas import triton as plt
 
 from . import _prng
-from ._pallas import active_rows, contribution, launch, padded_operand
+from ._pallas import active_rows, contribution, launch, padded_operand, scatter_add
 
 __all__ = ["jitc_pallas"]
 
@@ -35,35 +36,48 @@ __all__ = ["jitc_pallas"]
 def _entry_weight(w_ref, wbits, dist, dtype, log2_ref, normal_ref):
     loc = w_ref[0]
     if dist == "homo":
-        return loc
+        return jnp.broadcast_to(loc, wbits.shape)
     z = _prng.z_from_bits(wbits, dist, log2_ref, normal_ref).astype(dtype)
     return loc + w_ref[1] * z
 
 
+_LANES = 32  # entries a program generates at once (a power of two, for Triton)
+
+
 def _walk(line, line_len, w_ref, cf_ref, seed_ref, off_ref, log2_ref, normal_ref, *, dist,
           dtype, init, visit):
-    """Run ``visit(carry, pos, valid, weight)`` over the entries of ``line``; final carry.
+    """Run ``visit(carry, pos, valid, weights)`` over the entries of ``line``; final carry.
 
-    ``pos`` is the position in the window (clamped where ``valid`` is False).
+    The line is generated ``_LANES`` entries at a time: the hash of an entry
+    depends on its counter alone, so a chunk's gaps come at once and a prefix
+    sum places them.  ``pos`` (``_LANES``,) are positions in the window
+    (0 where ``valid`` is False), ``weights`` the entry weights.
     """
     k1, k2 = _prng.line_keys(seed_ref[0], line)
     lo = off_ref[1]
     end = lo + jnp.int32(line_len)
+    # q = position + 1 >= 0; the walk leaves the window once q reaches cap
+    cap = end + 1
     cf = cf_ref[0]
+    lanes = lax.broadcasted_iota(jnp.int32, (_LANES,), 0)
 
     def body(state):
-        c, p, carry = state
-        gbits, wbits = _prng.entry_bits(k1, k2, c)
-        p = p + jnp.minimum(_prng.gap_from_bits(gbits, cf, log2_ref), end) + 1
-        valid = (p >= lo) & (p < end)
-        weight = _entry_weight(w_ref, wbits, dist, dtype, log2_ref, normal_ref)
-        pos = jnp.clip(p - lo, 0, line_len - 1)
-        return c + 1, p, visit(carry, pos, valid, weight)
+        c, last, carry = state
+        gbits, wbits = _prng.entry_bits(k1, k2, c + lanes)
+        steps = jnp.minimum(_prng.gap_from_bits(gbits, cf, log2_ref), end) + 1
+        q = last + jnp.cumsum(steps)
+        # Every step is at most cap, so the first lane past the window holds q >= cap,
+        # or a negative q if the int32 sum wrapped; every lane after it is out too.
+        left = jnp.cumsum(((q >= cap) | (q < 0)).astype(jnp.int32)) > 0
+        valid = ~left & (q > lo)
+        weights = _entry_weight(w_ref, wbits, dist, dtype, log2_ref, normal_ref)
+        pos = jnp.where(valid, q - 1 - lo, 0)
+        return c + _LANES, jnp.max(jnp.where(left, cap, q)), visit(carry, pos, valid, weights)
 
     def cond(state):
-        return state[1] < end
+        return state[1] < cap
 
-    start = (jnp.int32(0), jnp.int32(-1), init)
+    start = (jnp.int32(0), jnp.int32(0), init)
     return lax.while_loop(cond, body, start)[2]
 
 
@@ -71,39 +85,45 @@ def _gather_kernel(line_len, dist, event, dtype):
     def kernel(w_ref, cf_ref, seed_ref, off_ref, x_ref, log2_ref, normal_ref, out_ref):
         l = pl.program_id(0)
 
-        def visit(acc, pos, valid, weight):
-            add = contribution(weight, x_ref[pos, :], dtype, event)
-            return acc + jnp.where(valid, add, jnp.zeros((), dtype))
+        def visit(acc, pos, valid, weights):
+            add = contribution(weights[:, None], x_ref[pos, :], dtype, event)
+            return acc + jnp.where(valid[:, None], add, jnp.zeros((), dtype))
 
-        zero = jnp.zeros((out_ref.shape[1],), dtype)
-        out_ref[l, :] = _walk(off_ref[0] + l, line_len, w_ref, cf_ref, seed_ref, off_ref,
-                              log2_ref, normal_ref, dist=dist, dtype=dtype, init=zero,
-                              visit=visit)
+        zero = jnp.zeros((_LANES, out_ref.shape[1]), dtype)
+        acc = _walk(off_ref[0] + l, line_len, w_ref, cf_ref, seed_ref, off_ref, log2_ref,
+                    normal_ref, dist=dist, dtype=dtype, init=zero, visit=visit)
+        out_ref[l, :] = jnp.sum(acc, axis=0)
     return kernel
 
 
-def _scatter_kernel(line_len, dist, event, dtype):
+def _scatter_kernel(line_len, dist, event, dtype, n_programs, interpret):
     def kernel(w_ref, cf_ref, seed_ref, off_ref, x_ref, log2_ref, normal_ref, lines_ref,
                count_ref, zeros_ref, out_ref):
         del zeros_ref  # aliased to out_ref: the output starts at zero
         p = pl.program_id(0)
 
-        @pl.when(p < count_ref[0])
-        def _():
-            l = lines_ref[p]
+        def line(r, carry):
+            l = lines_ref[p + r * n_programs]
             xrow = x_ref[l, :]
 
-            def visit(carry, pos, valid, weight):
-                @pl.when(valid)
-                def _():
-                    cols = pl.ds(jnp.int32(0), out_ref.shape[1])
-                    plt.atomic_add(out_ref, (pos, cols),
-                                   contribution(weight, xrow, dtype, event))
+            def visit(carry, pos, valid, weights):
+                add = contribution(weights[:, None], xrow[None, :], dtype, event)
+                scatter_add(out_ref, pos, add, valid, interpret=interpret)
                 return carry
 
-            _walk(off_ref[0] + l, line_len, w_ref, cf_ref, seed_ref, off_ref, log2_ref,
-                  normal_ref, dist=dist, dtype=dtype, init=jnp.int32(0), visit=visit)
+            return _walk(off_ref[0] + l, line_len, w_ref, cf_ref, seed_ref, off_ref,
+                         log2_ref, normal_ref, dist=dist, dtype=dtype, init=carry,
+                         visit=visit)
+
+        # program p walks the compacted lines p, p + n_programs, ... below the count
+        mine = jnp.maximum(count_ref[0] - p + n_programs - 1, 0) // n_programs
+        lax.fori_loop(0, mine, line, jnp.int32(0))
     return kernel
+
+
+# Scatter programs: enough to fill a large GPU once (each walks its share of the
+# active lines), few enough that a sparse event costs no idle waves of programs.
+_SCATTER_PROGRAMS = 2048
 
 
 def jitc_pallas(w, cf, seed, off, x, *, n_lines, line_len, n_out, dist, scatter, event,
@@ -123,8 +143,9 @@ def jitc_pallas(w, cf, seed, off, x, *, n_lines, line_len, n_out, dist, scatter,
                      interpret=interpret, name="sparsecore_jitc_gather")(*args)
     else:
         lines, count = active_rows(x2, n_lines, event)
-        out = launch(_scatter_kernel(line_len, dist, event, dtype),
-                     jax.ShapeDtypeStruct((n_out, cols), dtype), n_lines,
+        n_programs = min(n_lines, _SCATTER_PROGRAMS)
+        out = launch(_scatter_kernel(line_len, dist, event, dtype, n_programs, interpret),
+                     jax.ShapeDtypeStruct((n_out, cols), dtype), n_programs,
                      interpret=interpret, name="sparsecore_jitc_scatter",
                      aliases={len(args) + 2: 0},
                      )(*args, lines, count, jnp.zeros((n_out, cols), dtype))

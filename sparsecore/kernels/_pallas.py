@@ -11,14 +11,18 @@
   sliced off the result.
 * :func:`active_rows`: the rows a scatter visits, compacted to the front in
   XLA before the kernel (``jnp.nonzero`` with a static size), and how many.
+* :func:`scatter_add`: a chunk of entries added into rows of the output, one
+  masked vector of atomic adds on a GPU.
 """
 from __future__ import annotations
 
 import jax.numpy as jnp
+from jax import lax
 from jax.experimental import pallas as pl
 from jax.experimental.pallas import triton as plt
 
-__all__ = ["active_rows", "contribution", "launch", "next_power_of_two", "padded_operand"]
+__all__ = ["active_rows", "contribution", "launch", "next_power_of_two", "padded_operand",
+           "scatter_add"]
 
 
 def launch(kernel, out_shape, n_programs: int, *, interpret: bool, name: str, aliases=None):
@@ -68,3 +72,26 @@ def contribution(w, xrow, dtype, event):
     if event:
         return jnp.where(xrow > 0, w, jnp.zeros((), dtype))
     return w * xrow
+
+
+def scatter_add(out_ref, rows, values, live, *, interpret: bool):
+    """``out_ref[rows[l], :] += values[l]`` for every lane ``l`` where ``live[l]``.
+
+    ``rows`` is ``(L,)``, ``values`` ``(L, B)`` with ``B = out_ref.shape[1]``.
+    On a GPU this is one masked vector of atomic adds (lanes may share a row).
+    Pallas interpret mode has no masked or gathered atomics, so there the same
+    adds go one lane at a time; everything around them runs as compiled.
+    """
+    cols = pl.ds(jnp.zeros((), rows.dtype), out_ref.shape[1])  # one index dtype
+    if not interpret:
+        mask = jnp.broadcast_to(live[:, None], values.shape)
+        plt.atomic_add(out_ref, (rows, cols), values, mask=mask)
+        return
+
+    def lane(l, carry):
+        @pl.when(live[l])
+        def _():
+            plt.atomic_add(out_ref, (rows[l], cols), values[l])
+        return carry
+
+    lax.fori_loop(0, rows.shape[0], lane, 0)

@@ -10,11 +10,12 @@ holds the entries ``[indptr[i], indptr[i + 1])`` of the flat ``data`` and
   masked), each chunk one vector gather of the operand rows, and one store of
   the row's result.
 * ``A.T @ x`` scatters: the rows to visit are compacted first (with events,
-  the rows whose input holds an event; otherwise every row), then one program
-  per compacted row adds its entries into the output with atomic adds (rows
-  collide on their column indices).  Programs past the number of active rows
-  return at once.  The compaction is ``jnp.nonzero`` in XLA, outside the
-  kernel.
+  the rows whose input holds an event; otherwise every row), then a fixed
+  number of programs (at most 2048) share the compacted rows, each adding
+  chunks of 32 entries into the output with one masked vector of atomic adds
+  (rows collide on their column indices).  A sparse event thus launches no
+  program per silent row.  The compaction is ``jnp.nonzero`` in XLA, outside
+  the kernel.
 
 The operand is always a matrix ``(k, B)`` (see
 :func:`~sparsecore.kernels._pallas.padded_operand`).  The kernels do not check
@@ -27,9 +28,8 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 from jax.experimental import pallas as pl
-from jax.experimental.pallas import triton as plt
 
-from ._pallas import active_rows, contribution, launch, padded_operand
+from ._pallas import active_rows, contribution, launch, padded_operand, scatter_add
 
 __all__ = ["rows_product"]
 
@@ -66,27 +66,41 @@ def _gather_kernel(width, homo, event, dtype):
     return kernel
 
 
-def _scatter_kernel(width, homo, event, dtype):
+def _scatter_kernel(width, homo, event, dtype, n_programs, interpret):
     def kernel(data_ref, indices_ref, indptr_ref, x_ref, rows_ref, count_ref, zeros_ref,
                out_ref):
         del zeros_ref  # aliased to out_ref: the output starts at zero
         p = pl.program_id(0)
+        last = indices_ref.shape[0] - 1
+        lanes = lax.broadcasted_iota(jnp.int32, (_LANES,), 0)
+        zero = jnp.zeros((), dtype)
 
-        @pl.when(p < count_ref[0])
-        def _():
-            i = rows_ref[p]
+        def row(r, carry):
+            i = rows_ref[p + r * n_programs]
             start, stop = _row_span(indptr_ref, width, i)
+            start, stop = jnp.asarray(start, jnp.int32), jnp.asarray(stop, jnp.int32)
             xrow = x_ref[i, :]
 
-            def body(k, carry):
-                w = data_ref[0] if homo else data_ref[k]
-                j = indices_ref[k]
-                cols = pl.ds(jnp.zeros((), j.dtype), out_ref.shape[1])  # one index dtype
-                plt.atomic_add(out_ref, (j, cols), contribution(w, xrow, dtype, event))
+            def chunk(c, carry):
+                offs = start + c * _LANES + lanes
+                live = offs < stop
+                offs = jnp.minimum(offs, last)
+                w = jnp.where(live, data_ref[0] if homo else data_ref[offs], zero)
+                add = contribution(w[:, None], xrow[None, :], dtype, event)
+                scatter_add(out_ref, indices_ref[offs], add, live, interpret=interpret)
                 return carry
 
-            lax.fori_loop(start, stop, body, 0)
+            return lax.fori_loop(0, (stop - start + _LANES - 1) // _LANES, chunk, carry)
+
+        # program p visits the compacted rows p, p + n_programs, ... below the count
+        mine = jnp.maximum(count_ref[0] - p + n_programs - 1, 0) // n_programs
+        lax.fori_loop(0, mine, row, 0)
     return kernel
+
+
+# Scatter programs: enough to fill a large GPU once (each loops over its share of the
+# active rows), few enough that a sparse event costs no idle waves of programs.
+_SCATTER_PROGRAMS = 2048
 
 
 def rows_product(data, indices, indptr, x, *, width, n_rows, n_out, transpose, event, homo,
@@ -109,8 +123,10 @@ def rows_product(data, indices, indptr, x, *, width, n_rows, n_out, transpose, e
                      name="sparsecore_rows_gather")(data, indices, indptr, x2)
     else:
         rows, count = active_rows(x2, n_rows, event)
-        out = launch(_scatter_kernel(width, homo, event, dtype),
-                     jax.ShapeDtypeStruct((n_out, cols), dtype), n_rows, interpret=interpret,
+        n_programs = min(n_rows, _SCATTER_PROGRAMS)
+        out = launch(_scatter_kernel(width, homo, event, dtype, n_programs, interpret),
+                     jax.ShapeDtypeStruct((n_out, cols), dtype), n_programs,
+                     interpret=interpret,
                      name="sparsecore_rows_scatter", aliases={6: 0},
                      )(data, indices, indptr, x2, rows, count, jnp.zeros((n_out, cols), dtype))
     out = out[:, :b]
