@@ -108,6 +108,20 @@ def fresh_bridge(monkeypatch):
     return monkeypatch
 
 
+def test_the_self_test_runs_when_the_first_use_is_traced(fresh_bridge):
+    """The bridge's first use inside a jitted function still runs its self-test eagerly
+    (on the CPU device) and keeps the numba backend."""
+    import jax
+    W = sc.CSR.fromdense(np.array([[1., 0.], [2., 3.]], np.float32))
+    f = jax.jit(lambda x: sc.csrmv(W.data, W.indices, W.indptr, x, shape=W.shape,
+                                   backend="numba"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = f(jnp.array([1., -1.], jnp.float32))
+    assert _ffi._state["available"] is True
+    np.testing.assert_allclose(y, [1., -1.])
+
+
 def test_unverified_minor_version_is_decided_by_the_self_test(fresh_bridge):
     """A newer minor version passes on the self-test; handlers declare the newest verified.
 

@@ -191,12 +191,13 @@ def _self_test():
     from . import _selftest_kernel
     spec = ArraySpec(np.dtype(np.float32), 1)
     name = ffi_target(_selftest_kernel.add_one, [spec], [spec], ())
-    # on the CPU device even where the default device is a GPU: the handler is a CPU one
-    x = jax.device_put(np.arange(5, dtype=np.float32), cpu)
-    # The first use often comes while tracing a jitted function: run eagerly regardless.
+    x = np.arange(5, dtype=np.float32)
+    # The first use often comes while tracing a jitted function: run eagerly regardless,
+    # and on the CPU device even where the default device is a GPU (a CPU handler).
     with jax.ensure_compile_time_eval(), jax.default_device(cpu):
-        y = jax.jit(jax.ffi.ffi_call(name, jax.ShapeDtypeStruct(x.shape, x.dtype)))(x)
-    if not np.array_equal(np.asarray(y), np.asarray(x) + 1):
+        y = jax.jit(jax.ffi.ffi_call(name, jax.ShapeDtypeStruct(x.shape, x.dtype)))(
+            jax.device_put(x, cpu))
+    if not np.array_equal(np.asarray(y), x + 1):
         raise RuntimeError(f"add_one returned {np.asarray(y)}")
 
 
