@@ -504,6 +504,9 @@ def _triton_cases():
                                                    transpose=True, backend=P), jnp.ones(2)),
         "jitc gather": (lambda x: jn.dot(x, backend=P), m3),
         "jitc event scatter": (lambda x: jn.rdot(x, backend=P), s2),
+        "jitc matrix scatter": (lambda x: jn.rdot(x, backend=P), jnp.ones((3, 2))),
+        "csr matrix scatter": (lambda x: sc.csrmm(d, ix, ptr, x, shape=(2, 3),
+                                                  transpose=True, backend=P), m3[:2]),
         "jitc uniform": (lambda x: ju.dot(x, backend=P), jnp.ones(3)),
         "update pre": (lambda w: sc.update_csr_on_binary_pre(w, ix, ptr, s2, jnp.ones(3),
                                                              0.0, 1.0, shape=(2, 3),
@@ -538,6 +541,46 @@ def test_kernels_lower_through_triton_for_cuda():
         except ImportError as exc:  # a jaxlib without the Triton bindings
             pytest.skip(f"no Triton lowering here: {exc}")
         assert "xla.gpu.triton" in text, name
+
+
+def test_kernels_compile_for_hopper_with_triton(tmp_path, monkeypatch):
+    """Each kernel's Triton module through Triton's own compiler, to PTX for sm_90.
+
+    The step after lowering, which XLA runs only on a GPU: it refuses operations that
+    lower but have no GPU instruction (a vector of ``lax.clz`` did).  Needs the
+    ``triton`` package; CI installs it in the newest-jax run.
+    """
+    triton = pytest.importorskip("triton")
+    from jax._src.pallas.triton import lowering
+    from triton.backends.compiler import GPUTarget
+    monkeypatch.setenv("TRITON_CACHE_DIR", str(tmp_path / "cache"))
+    modules, lower = [], lowering.lower_jaxpr_to_triton_module
+
+    def capture(*args, **kwargs):
+        result = lower(*args, **kwargs)
+        modules.append(result.module.operation.get_asm(enable_debug_info=False))
+        return result
+
+    monkeypatch.setattr(lowering, "lower_jaxpr_to_triton_module", capture)
+    for name, (fn, x) in _triton_cases().items():
+        modules.clear()
+        with _abstract_gpu():
+            jax.jit(fn).trace(x).lower(lowering_platforms=("cuda",))
+        assert modules, name
+        for i, text in enumerate(modules):
+            path = tmp_path / f"{name.replace(' ', '_')}_{i}.ttir"
+            path.write_text(text)
+            ptx = triton.compile(str(path), target=GPUTarget("cuda", 90, 32)).asm["ptx"]
+            assert ".entry" in ptx, name
+
+
+def test_clz_by_halving_is_lax_clz():
+    from sparsecore.kernels import _prng
+    rng = np.random.default_rng(0)
+    v = np.concatenate([rng.integers(1, 2**32, 20000, dtype=np.uint64),
+                        [1 << k for k in range(32)], [(1 << k) - 1 for k in range(1, 33)],
+                        [(1 << k) + 1 for k in range(1, 32)]]).astype(np.uint32)
+    np.testing.assert_array_equal(jax.jit(_prng.clz_by_halving)(v), jax.lax.clz(v))
 
 
 def test_gpu_benchmark_smoke(tmp_path, capsys):

@@ -37,7 +37,8 @@ def _entry_weight(w_ref, wbits, dist, dtype, log2_ref, normal_ref):
     loc = w_ref[0]
     if dist == "homo":
         return jnp.broadcast_to(loc, wbits.shape)
-    z = _prng.z_from_bits(wbits, dist, log2_ref, normal_ref).astype(dtype)
+    z = _prng.z_from_bits(wbits, dist, log2_ref, normal_ref, _prng.clz_by_halving)
+    z = z.astype(dtype)
     return loc + w_ref[1] * z
 
 
@@ -64,7 +65,8 @@ def _walk(line, line_len, w_ref, cf_ref, seed_ref, off_ref, log2_ref, normal_ref
     def body(state):
         c, last, carry = state
         gbits, wbits = _prng.entry_bits(k1, k2, c + lanes)
-        steps = jnp.minimum(_prng.gap_from_bits(gbits, cf, log2_ref), end) + 1
+        gaps = _prng.gap_from_bits(gbits, cf, log2_ref, _prng.clz_by_halving)
+        steps = jnp.minimum(gaps, end) + 1
         q = last + jnp.cumsum(steps)
         # Every step is at most cap, so the first lane past the window holds q >= cap,
         # or a negative q if the int32 sum wrapped; every lane after it is out too.

@@ -124,13 +124,28 @@ def entry_bits(k1, k2, counter):
     return fmix(inner ^ k2), fmix(inner ^ k2 ^ _u32(WSALT))
 
 
-def _neg_log2_fixed(v, table=None):
+def clz_by_halving(v):
+    """Leading zero bits of uint32 ``v > 0`` by five compare-and-shift steps.
+
+    Equal to ``lax.clz`` there; for the Pallas kernels, since Triton lowers no
+    vector of count-leading-zeros instructions.
+    """
+    n = jnp.zeros(jnp.shape(v), jnp.uint32)
+    for bits in (16, 8, 4, 2, 1):
+        short = v < _u32(1 << (32 - bits))  # the top `bits` bits are all zero
+        n = n + jnp.where(short, _u32(bits), _u32(0))
+        v = jnp.where(short, v << bits, v)
+    return n
+
+
+def _neg_log2_fixed(v, table=None, clz=lax.clz):
     """``log2(2**32 / v)`` in Q6.26 for odd uint32 ``v`` (exact integer arithmetic).
 
-    ``table`` is :func:`log2_table` as an array or a kernel's ref (None: the constant).
+    ``table`` is :func:`log2_table` as an array or a kernel's ref (None: the constant);
+    ``clz`` counts leading zero bits (:func:`clz_by_halving` in a Pallas kernel).
     """
     table = jnp.asarray(log2_table()) if table is None else table
-    nlz = lax.clz(v)
+    nlz = clz(v)
     x = (v << nlz) << 1                       # mantissa bits after the leading one, Q0.32
     idx = (x >> (32 - LOG2_BITS)).astype(jnp.int32)
     frac = (x >> (32 - LOG2_BITS - 12)) & _u32(0xFFF)
@@ -139,29 +154,30 @@ def _neg_log2_fixed(v, table=None):
     return ((nlz + _u32(1)) << L_FRAC) - (lg >> (LOG2_FRAC - L_FRAC))
 
 
-def gap_from_bits(h, cf, log2=None):
+def gap_from_bits(h, cf, log2=None, clz=lax.clz):
     """Number of skipped candidates before the next entry (int32, saturates at 2**30).
 
     ``cf`` is :func:`gap_scale` (float32): ``c * 2**-26``; ``log2`` the
-    :func:`log2_table` (None: the constant; a Pallas kernel passes its ref).
+    :func:`log2_table` (None: the constant; a Pallas kernel passes its ref and
+    :func:`clz_by_halving` as ``clz``).
     """
-    lfix = _neg_log2_fixed(h | _u32(1), log2)
+    lfix = _neg_log2_fixed(h | _u32(1), log2, clz)
     g = lfix.astype(jnp.float32) * cf
     return jnp.where(g < float(MAX_LINE), g, float(MAX_LINE)).astype(jnp.int32)
 
 
-def z_from_bits(h, dist: str, log2=None, normal=None):
+def z_from_bits(h, dist: str, log2=None, normal=None, clz=lax.clz):
     """Standardised weight (float32): uniform on [0, 1) or standard normal.
 
     ``log2`` and ``normal`` are the tables (None: the constants; a Pallas
-    kernel passes its refs).
+    kernel passes its refs and :func:`clz_by_halving` as ``clz``).
     """
     if dist == "uniform":
         return (h >> 8).astype(jnp.float32) * np.float32(2.0 ** -24)
     if dist != "normal":
         raise ValueError(f"no standardised weight for dist={dist!r}")
     table = jnp.asarray(normal_table()) if normal is None else normal
-    lfix = _neg_log2_fixed((h << 1) | _u32(1), log2)    # log2(1/U), U uniform on (0, 1)
+    lfix = _neg_log2_fixed((h << 1) | _u32(1), log2, clz)  # log2(1/U), U uniform on (0, 1)
     idx = (lfix >> (L_FRAC - Z_STEP_BITS)).astype(jnp.int32)
     frac = (lfix >> (L_FRAC - Z_STEP_BITS - 11)) & _u32(0x7FF)
     t0, t1 = table[idx], table[idx + 1]
