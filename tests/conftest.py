@@ -24,15 +24,15 @@ import zlib
 if "xla_backend_optimization_level" not in os.environ.get("XLA_FLAGS", ""):
     os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "")
                                + " --xla_backend_optimization_level=0").strip()
-if "SPARSECORE_TEST_JAX_SETTINGS" not in os.environ:  # the first process of the session
+if "SPARSECORE_TEST_XLA_CACHE" not in os.environ:  # the first process of the session
     _cache = tempfile.mkdtemp(prefix="sparsecore-test-xla-")
-    os.environ["SPARSECORE_TEST_JAX_SETTINGS"] = _cache
+    os.environ["SPARSECORE_TEST_XLA_CACHE"] = _cache
     atexit.register(shutil.rmtree, _cache, ignore_errors=True)
-_JAX_SETTINGS = {"jax_compilation_cache_dir": os.environ["SPARSECORE_TEST_JAX_SETTINGS"],
-              "jax_persistent_cache_min_compile_time_secs": 0,
-              "jax_persistent_cache_min_entry_size_bytes": 0,
-              "jax_include_full_tracebacks_in_locations": False,
-              "jax_default_matmul_precision": "highest"}
+_JAX_SETTINGS = {"jax_compilation_cache_dir": os.environ["SPARSECORE_TEST_XLA_CACHE"],
+                 "jax_persistent_cache_min_compile_time_secs": 0,
+                 "jax_persistent_cache_min_entry_size_bytes": 0,
+                 "jax_include_full_tracebacks_in_locations": False,
+                 "jax_default_matmul_precision": "highest"}
 for _name, _value in _JAX_SETTINGS.items():  # subprocesses read them from the environment
     os.environ[_name.upper()] = str(_value)
 
