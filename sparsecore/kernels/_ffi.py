@@ -187,7 +187,7 @@ def _self_test():
     # Start the CPU backend first: a handler that XLA refuses then fails its own
     # registration, instead of the backend's initialisation (which would leave
     # this process without a CPU backend, reference kernels included).
-    cpu = jax.devices("cpu")[0]
+    cpu = jax.local_devices(backend="cpu")[0]  # this process's own (several may share a job)
     from . import _selftest_kernel
     spec = ArraySpec(np.dtype(np.float32), 1)
     name = ffi_target(_selftest_kernel.add_one, [spec], [spec], ())
