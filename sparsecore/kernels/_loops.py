@@ -3,16 +3,21 @@
 A handler passes its static flags (``event``, ``homo``, ``width = -1``) as
 constants, which numba types as literals: each function here is compiled once
 per flag combination, with the branches on those flags folded away, and cached
-on disk.  Only two few-line helpers of the row loops are ``inline="always"``:
+on disk.  Only three few-line helpers of the row loops are ``inline="always"``:
 inlining the loop bodies too copied them into every handler and was most of a
-handler's compile time.
+handler's compile time.  The row loops call one function per block of rows,
+not per row: a call costs tens of nanoseconds, as much as a short row.
 """
+from functools import partial
+
 import numba
 from llvmlite import ir
 from numba.core import cgutils, types
 from numba.extending import intrinsic, overload
 
-from ._njit_cache import njit
+from ._njit_cache import njit as _njit
+
+njit = partial(_njit, refcounts=False)  # the row loops allocate nothing
 
 
 @njit
@@ -217,65 +222,68 @@ def gather_rows(data, indices, indptr, windex, width, n_rows, x, out, n_x, n_dat
         _, last, ok_last = row_span(indptr, width, i1 - 1, nnz)
         if not (ok_first and ok_last) or (last > first and row_max(indices, first, last) >= n_x):
             return True
-        for i in range(i0, i1):
-            start, stop, _ = row_span(indptr, width, i, nnz)
-            out[i], bad_i = gather_row(data, indices, windex, start, stop, x, n_data, homo,
-                                       event, indexed, out[i])
-            bad |= bad_i
+        bad |= gather_block(data, indices, indptr, windex, width, i0, i1, x, out, n_data, homo,
+                            event, indexed)
         i0 = i1
     return bad
 
 
 @njit
-def gather_row(data, indices, windex, start, stop, x, n_data, homo, event, indexed, zero):
-    """``(sum_k w_k x[indices[k]], bad)`` over the entries ``[start, stop)`` of one row.
+def gather_block(data, indices, indptr, windex, width, i0, i1, x, out, n_data, homo, event,
+                 indexed):
+    """``out[i]`` for the rows ``i0 <= i < i1``, whose indices are checked; True when an
+    indexed weight position is outside ``data``.
 
-    The indices must be checked already (:func:`gather_rows`); ``bad`` is an
-    indexed weight position outside ``data``.  The row is read through offsets
-    into the whole arrays, not through views of them: a view costs two atomic
-    reference-count updates per array and row, as much as the gather of a
-    short row.  The sum keeps four independent partial sums (one add chain
-    would bound it by the add latency).  With ``event`` each active input
-    (``x > 0``) adds its weight through a select, not a branch: a branch on
-    the spike mispredicts at low firing rates and made the event gather slower
-    than the float one.  The select, not ``w * active``, keeps an inactive NaN
-    or infinite weight out of the sum.
+    One call per block, not per row: a call passing the arrays cost about 20 ns,
+    as much as the gather of a short row.  The rows are read through offsets
+    into the whole arrays, not through views (a view costs atomic
+    reference-count updates).  Each row's sum keeps four independent partial
+    sums (one add chain would bound it by the add latency).  With ``event``
+    each active input (``x > 0``) adds its weight through a select, not a
+    branch: a branch on the spike mispredicts at low firing rates and made the
+    event gather slower than the float one.  The select, not ``w * active``,
+    keeps an inactive NaN or infinite weight out of the sum.
     """
+    nnz = indices.shape[0]
     bad = False
-    a0 = zero
-    a1 = zero
-    a2 = zero
-    a3 = zero
-    n4 = start + (stop - start) // _FOUR * _FOUR
-    for k in range(start, n4, _FOUR):
-        j0 = numba.uint64(numba.int64(indices[k]))
-        j1 = numba.uint64(numba.int64(indices[k + 1]))
-        j2 = numba.uint64(numba.int64(indices[k + 2]))
-        j3 = numba.uint64(numba.int64(indices[k + 3]))
-        w0, c0 = _weight(data, windex, k, homo, indexed, n_data)
-        w1, c1 = _weight(data, windex, k + 1, homo, indexed, n_data)
-        w2, c2 = _weight(data, windex, k + 2, homo, indexed, n_data)
-        w3, c3 = _weight(data, windex, k + 3, homo, indexed, n_data)
-        bad |= c0 | c1 | c2 | c3
-        if event:
-            a0 += pick(x[j0] > 0, w0, zero)
-            a1 += pick(x[j1] > 0, w1, zero)
-            a2 += pick(x[j2] > 0, w2, zero)
-            a3 += pick(x[j3] > 0, w3, zero)
-        else:
-            a0 += w0 * x[j0]
-            a1 += w1 * x[j1]
-            a2 += w2 * x[j2]
-            a3 += w3 * x[j3]
-    for k in range(n4, stop):
-        j = numba.uint64(numba.int64(indices[k]))
-        w, bad_w = _weight(data, windex, k, homo, indexed, n_data)
-        bad |= bad_w
-        if event:
-            a0 += pick(x[j] > 0, w, zero)
-        else:
-            a0 += w * x[j]
-    return (a0 + a1) + (a2 + a3), bad
+    for i in range(i0, i1):
+        start, stop, _ = row_span(indptr, width, i, nnz)
+        zero = out[i]  # cleared: the sums' zero of the output's dtype
+        a0 = zero
+        a1 = zero
+        a2 = zero
+        a3 = zero
+        n4 = start + (stop - start) // _FOUR * _FOUR
+        for k in range(start, n4, _FOUR):
+            j0 = numba.uint64(numba.int64(indices[k]))
+            j1 = numba.uint64(numba.int64(indices[k + 1]))
+            j2 = numba.uint64(numba.int64(indices[k + 2]))
+            j3 = numba.uint64(numba.int64(indices[k + 3]))
+            w0, c0 = _weight(data, windex, k, homo, indexed, n_data)
+            w1, c1 = _weight(data, windex, k + 1, homo, indexed, n_data)
+            w2, c2 = _weight(data, windex, k + 2, homo, indexed, n_data)
+            w3, c3 = _weight(data, windex, k + 3, homo, indexed, n_data)
+            bad |= c0 | c1 | c2 | c3
+            if event:
+                a0 += pick(x[j0] > 0, w0, zero)
+                a1 += pick(x[j1] > 0, w1, zero)
+                a2 += pick(x[j2] > 0, w2, zero)
+                a3 += pick(x[j3] > 0, w3, zero)
+            else:
+                a0 += w0 * x[j0]
+                a1 += w1 * x[j1]
+                a2 += w2 * x[j2]
+                a3 += w3 * x[j3]
+        for k in range(n4, stop):
+            j = numba.uint64(numba.int64(indices[k]))
+            w, bad_w = _weight(data, windex, k, homo, indexed, n_data)
+            bad |= bad_w
+            if event:
+                a0 += pick(x[j] > 0, w, zero)
+            else:
+                a0 += w * x[j]
+        out[i] = (a0 + a1) + (a2 + a3)
+    return bad
 
 
 @njit
@@ -302,7 +310,7 @@ def _is_bool_typed(x):
     return lambda x: answer
 
 
-@njit
+@njit(inline="always")
 def event_words(x, n):
     """``x[:n]`` as 64-bit words, eight bools each, when ``x`` holds bools; else empty.
 

@@ -109,15 +109,20 @@ class _locked:
         return False
 
 
-def njit(function=None, **options):
+def njit(function=None, *, refcounts: bool = True, **options):
     """``numba.njit(cache=True, **options)`` with this module's cache (see above).
 
     Use it bare (``@njit``) or with options (``@njit(inline="always")``).
+    ``refcounts=False`` compiles without numba's reference counting, for
+    functions that allocate no array (they write into buffers XLA owns): each
+    call between such functions then stops counting references to every array
+    it passes, which cost a product of a 10 x 10 matrix about 60 ns.  Such a
+    function cannot return an array it made (a view) unless it is inlined.
     """
     install()
 
     def decorate(f):
-        dispatcher = numba.njit(cache=True, **options)(f)
+        dispatcher = numba.njit(cache=True, _nrt=refcounts, **options)(f)
         cache_file = getattr(getattr(dispatcher, "_cache", None), "_cache_file", None)
         if cache_file is not None and hasattr(cache_file, "_index_path"):
             cache_file.__class__ = _safe_class(type(cache_file))
