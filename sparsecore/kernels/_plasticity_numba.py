@@ -16,7 +16,7 @@ from ._loops import indptr_ok
 from ._njit_cache import njit
 
 
-@njit
+@njit(inline="always")
 def _clip(v, lo, hi, nan_bound):
     """NumPy's ``clip``: NaN when ``v`` or a bound is NaN (``nan_bound``: either bound is).
 
@@ -30,7 +30,7 @@ def _clip(v, lo, hi, nan_bound):
     return min(max(v, lo), hi)
 
 
-@njit
+@njit(inline="always")
 def _has_nan(lo, hi):
     return not (lo == lo and hi == hi)
 
