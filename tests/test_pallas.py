@@ -267,8 +267,8 @@ def test_jitc_products(cls, weights, float_dtype, rng):
 def test_jitc_long_lines_and_shared_programs(cls, rng, monkeypatch):
     """Lines of many chunks (the walk carries its position from chunk to chunk) and
     scatter programs that walk several active lines each."""
-    from sparsecore.kernels import _jitc_pallas
-    monkeypatch.setattr(_jitc_pallas, "_SCATTER_PROGRAMS", 2)
+    from sparsecore.kernels import _pallas
+    monkeypatch.setattr(_pallas, "SCATTER_PROGRAMS", 2)
     weights = (0.5, 0.2) if cls is sc.JITCNormalR else (1.5,)
     W = cls(weights + (0.6, 11), shape=(5, 301) if cls is sc.JITCNormalR else (301, 5))
     dense = np.asarray(W.todense(), np.float64)
@@ -287,8 +287,8 @@ def test_jitc_long_lines_and_shared_programs(cls, rng, monkeypatch):
 def test_long_rows_and_shared_programs(fmt, rng, monkeypatch):
     """Rows of several 32-entry chunks, and scatter programs that visit several
     active rows each."""
-    from sparsecore.kernels import _rows_pallas
-    monkeypatch.setattr(_rows_pallas, "_SCATTER_PROGRAMS", 3)
+    from sparsecore.kernels import _pallas
+    monkeypatch.setattr(_pallas, "SCATTER_PROGRAMS", 3)
     if fmt == "csr":
         data, indices, indptr, dense = _csr_buffers(rng, (7, 211), density=0.6,
                                                     duplicates=True)

@@ -15,12 +15,8 @@ The ``indexed`` kernels run over a transposed index (the mirror structure of
 ``with_column_index``): the weights stay where the matrix stores them and
 entry ``k`` reads ``data[windex[k]]``.
 """
-from functools import partial
-
 from ._loops import rows_mm, rows_mv
-from ._njit_cache import njit as _njit
-
-njit = partial(_njit, refcounts=False)  # the row loops allocate nothing
+from ._njit_cache import njit_without_refcounts as njit
 
 
 @njit

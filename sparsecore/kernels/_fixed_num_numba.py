@@ -19,12 +19,8 @@ Kernel protocol (see :mod:`sparsecore.kernels._ffi`): inputs, then outputs
 (every element written), then flags; return 0, or 1 when an index points
 outside the matrix.
 """
-from functools import partial
-
 from ._loops import rows_mm, rows_mv
-from ._njit_cache import njit as _njit
-
-njit = partial(_njit, refcounts=False)  # the row loops allocate nothing
+from ._njit_cache import njit_without_refcounts as njit
 
 
 @njit

@@ -28,7 +28,8 @@ from jax import lax
 from jax.experimental import pallas as pl
 
 from . import _prng
-from ._pallas import active_rows, contribution, launch, padded_operand, scatter_add
+from ._pallas import (active_rows, contribution, each_active_row, launch, padded_operand,
+                      scatter_add, scatter_programs)
 
 __all__ = ["jitc_pallas"]
 
@@ -102,10 +103,8 @@ def _scatter_kernel(line_len, dist, event, dtype, n_programs, interpret):
     def kernel(w_ref, cf_ref, seed_ref, off_ref, x_ref, log2_ref, normal_ref, lines_ref,
                count_ref, zeros_ref, out_ref):
         del zeros_ref  # aliased to out_ref: the output starts at zero
-        p = pl.program_id(0)
 
-        def line(r, carry):
-            l = lines_ref[p + r * n_programs]
+        def line(l, carry):
             xrow = x_ref[l, :]
 
             def visit(carry, pos, valid, weights):
@@ -117,15 +116,8 @@ def _scatter_kernel(line_len, dist, event, dtype, n_programs, interpret):
                          log2_ref, normal_ref, dist=dist, dtype=dtype, init=carry,
                          visit=visit)
 
-        # program p walks the compacted lines p, p + n_programs, ... below the count
-        mine = jnp.maximum(count_ref[0] - p + n_programs - 1, 0) // n_programs
-        lax.fori_loop(0, mine, line, jnp.int32(0))
+        each_active_row(lines_ref, count_ref, n_programs, line, jnp.int32(0))
     return kernel
-
-
-# Scatter programs: enough to fill a large GPU once (each walks its share of the
-# active lines), few enough that a sparse event costs no idle waves of programs.
-_SCATTER_PROGRAMS = 2048
 
 
 def jitc_pallas(w, cf, seed, off, x, *, n_lines, line_len, n_out, dist, scatter, event,
@@ -145,7 +137,7 @@ def jitc_pallas(w, cf, seed, off, x, *, n_lines, line_len, n_out, dist, scatter,
                      interpret=interpret, name="sparsecore_jitc_gather")(*args)
     else:
         lines, count = active_rows(x2, n_lines, event)
-        n_programs = min(n_lines, _SCATTER_PROGRAMS)
+        n_programs = scatter_programs(n_lines)
         out = launch(_scatter_kernel(line_len, dist, event, dtype, n_programs, interpret),
                      jax.ShapeDtypeStruct((n_out, cols), dtype), n_programs,
                      interpret=interpret, name="sparsecore_jitc_scatter",

@@ -8,16 +8,12 @@ inlining the loop bodies too copied them into every handler and was most of a
 handler's compile time.  The row loops call one function per block of rows,
 not per row: a call costs tens of nanoseconds, as much as a short row.
 """
-from functools import partial
-
 import numba
 from llvmlite import ir
 from numba.core import cgutils, types
 from numba.extending import intrinsic, overload
 
-from ._njit_cache import njit as _njit
-
-njit = partial(_njit, refcounts=False)  # the row loops allocate nothing
+from ._njit_cache import njit_without_refcounts as njit
 
 
 @njit

@@ -130,6 +130,12 @@ def njit(function=None, *, refcounts: bool = True, **options):
     return decorate if function is None else decorate(function)
 
 
+def njit_without_refcounts(function=None, **options):
+    """:func:`njit` with ``refcounts=False``: for the row loops and their kernels, which
+    allocate nothing."""
+    return njit(function, refcounts=False, **options)
+
+
 def handler_lock(path: str) -> _locked:
     """The lock one process holds while it compiles or loads the handler at ``path``.
 

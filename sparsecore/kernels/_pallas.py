@@ -11,6 +11,8 @@
   sliced off the result.
 * :func:`active_rows`: the rows a scatter visits, compacted to the front in
   XLA before the kernel (``jnp.nonzero`` with a static size), and how many.
+* :func:`scatter_programs` and :func:`each_active_row`: a scatter's programs
+  (at most 2048) and the share of the compacted rows each one visits.
 * :func:`scatter_add`: a chunk of entries added into rows of the output, one
   masked vector of atomic adds on a GPU.
 """
@@ -21,8 +23,8 @@ from jax import lax
 from jax.experimental import pallas as pl
 from jax.experimental.pallas import triton as plt
 
-__all__ = ["active_rows", "contribution", "launch", "next_power_of_two", "padded_operand",
-           "scatter_add"]
+__all__ = ["active_rows", "contribution", "each_active_row", "launch", "next_power_of_two",
+           "padded_operand", "scatter_add", "scatter_programs"]
 
 
 def launch(kernel, out_shape, n_programs: int, *, interpret: bool, name: str, aliases=None):
@@ -65,6 +67,28 @@ def active_rows(x2, n_rows, event):
     active = jnp.any(x2 > 0, axis=1)
     rows = jnp.nonzero(active, size=n_rows, fill_value=0)[0].astype(jnp.int32)
     return rows, jnp.sum(active, dtype=jnp.int32).reshape(1)
+
+
+# Scatter programs: enough to fill a large GPU once (each loops over its share of the
+# active rows), few enough that a sparse event costs no idle waves of programs.
+SCATTER_PROGRAMS = 2048
+
+
+def scatter_programs(n_rows: int) -> int:
+    """How many programs a scatter over ``n_rows`` (compacted) rows launches."""
+    return min(n_rows, SCATTER_PROGRAMS)
+
+
+def each_active_row(rows_ref, count_ref, n_programs: int, visit, init):
+    """``visit(row, carry)`` over this program's share of the compacted rows; final carry.
+
+    Program ``p`` of ``n_programs`` visits ``rows_ref[p]``, ``rows_ref[p + n_programs]``,
+    ... below ``count_ref[0]`` (see :func:`active_rows`).
+    """
+    p = pl.program_id(0)
+    mine = jnp.maximum(count_ref[0] - p + n_programs - 1, 0) // n_programs
+    return lax.fori_loop(0, mine, lambda r, carry: visit(rows_ref[p + r * n_programs], carry),
+                         init)
 
 
 def contribution(w, xrow, dtype, event):

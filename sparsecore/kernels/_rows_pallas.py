@@ -29,7 +29,8 @@ import jax.numpy as jnp
 from jax import lax
 from jax.experimental import pallas as pl
 
-from ._pallas import active_rows, contribution, launch, padded_operand, scatter_add
+from ._pallas import (active_rows, contribution, each_active_row, launch, padded_operand,
+                      scatter_add, scatter_programs)
 
 __all__ = ["rows_product"]
 
@@ -70,13 +71,11 @@ def _scatter_kernel(width, homo, event, dtype, n_programs, interpret):
     def kernel(data_ref, indices_ref, indptr_ref, x_ref, rows_ref, count_ref, zeros_ref,
                out_ref):
         del zeros_ref  # aliased to out_ref: the output starts at zero
-        p = pl.program_id(0)
         last = indices_ref.shape[0] - 1
         lanes = lax.broadcasted_iota(jnp.int32, (_LANES,), 0)
         zero = jnp.zeros((), dtype)
 
-        def row(r, carry):
-            i = rows_ref[p + r * n_programs]
+        def row(i, carry):
             start, stop = _row_span(indptr_ref, width, i)
             start, stop = jnp.asarray(start, jnp.int32), jnp.asarray(stop, jnp.int32)
             xrow = x_ref[i, :]
@@ -92,15 +91,8 @@ def _scatter_kernel(width, homo, event, dtype, n_programs, interpret):
 
             return lax.fori_loop(0, (stop - start + _LANES - 1) // _LANES, chunk, carry)
 
-        # program p visits the compacted rows p, p + n_programs, ... below the count
-        mine = jnp.maximum(count_ref[0] - p + n_programs - 1, 0) // n_programs
-        lax.fori_loop(0, mine, row, 0)
+        each_active_row(rows_ref, count_ref, n_programs, row, 0)
     return kernel
-
-
-# Scatter programs: enough to fill a large GPU once (each loops over its share of the
-# active rows), few enough that a sparse event costs no idle waves of programs.
-_SCATTER_PROGRAMS = 2048
 
 
 def rows_product(data, indices, indptr, x, *, width, n_rows, n_out, transpose, event, homo,
@@ -123,7 +115,7 @@ def rows_product(data, indices, indptr, x, *, width, n_rows, n_out, transpose, e
                      name="sparsecore_rows_gather")(data, indices, indptr, x2)
     else:
         rows, count = active_rows(x2, n_rows, event)
-        n_programs = min(n_rows, _SCATTER_PROGRAMS)
+        n_programs = scatter_programs(n_rows)
         out = launch(_scatter_kernel(width, homo, event, dtype, n_programs, interpret),
                      jax.ShapeDtypeStruct((n_out, cols), dtype), n_programs,
                      interpret=interpret,
