@@ -141,6 +141,27 @@ def test_numba_plasticity_refuses_a_malformed_indptr_under_jit(bad):
         jax.block_until_ready(f(jnp.array(BAD_INDPTR[bad])))
 
 
+@pytest.mark.parametrize("post", [False, True], ids=["on-pre", "on-post"])
+def test_numba_plasticity_refuses_overlapping_rows_of_spiking_neurons(post):
+    """Rows 0 and 2 spike; row 1's decreasing pointer makes their spans overlap
+    (entry 2 would be updated twice).  The kernel checks only the spiking rows,
+    so this is the case that must still be caught."""
+    spike = jnp.array([True, False, True])
+
+    @jax.jit
+    def f(indptr):
+        if post:
+            return sc.update_csr_on_binary_post(DATA, INDICES, indptr, jnp.arange(4),
+                                                jnp.ones(3), spike, shape=(3, 3),
+                                                backend="numba")
+        return sc.update_csr_on_binary_pre(DATA, INDICES, indptr, spike, jnp.ones(3),
+                                           shape=(3, 3), backend="numba")
+
+    assert_close(f(INDPTR), np.asarray(DATA) + np.array([1., 1., 0., 1.]))
+    with pytest.raises(Exception, match="indptr does not rise from 0 to nnz"):
+        jax.block_until_ready(f(jnp.array(BAD_INDPTR["decreases"])))
+
+
 @pytest.mark.parametrize("bad", sorted(BAD_INDPTR) + sorted(BAD_INDICES), ids=str)
 def test_check_raises_under_jit_on_both_backends(bad, backend):
     indices = jnp.array(BAD_INDICES.get(bad, INDICES))
