@@ -120,6 +120,42 @@ def _fill(k1, k2, cnt, c, gaps, wts, loc, scale, dist):
             wts[t] = _weight(inner, k2, loc, scale, dist)
 
 
+@njit(inline="always")
+def _mv_line(k1, k2, c, gaps, wts, loc, scale, dist, lo, end, x, out, line, scatter, event,
+             acc, windowed):
+    """Walk one line of :func:`jitc_mv_kernel`: scatter it into ``out`` or return its sum.
+
+    ``windowed``: the block's window starts past position 0 (``lo > 0``), so the
+    entries before it are skipped.  A literal at each call site: with the check
+    in the loop of every line, ``spikes @ W`` at 10% firing ran 1.0-1.2x slower
+    from one process to the next.
+    """
+    pos = -1
+    cnt = np.uint64(0)
+    while True:
+        _fill(k1, k2, cnt, c, gaps, wts, loc, scale, dist)
+        cnt += np.uint64(_B)
+        for t in range(_B):
+            pos += gaps[t]
+            if pos >= end:
+                return acc
+            if windowed and pos < lo:
+                continue
+            up = np.uint64(pos - lo)
+            wgt = loc if dist == 0 else wts[t]
+            if scatter:
+                if event:
+                    out[up] += wgt
+                else:
+                    out[up] += wgt * x[line]
+            else:
+                if event:
+                    if x[up] > 0:
+                        acc += wgt
+                else:
+                    acc += wgt * x[up]
+
+
 @njit
 def jitc_mv_kernel(w, cf, seed, off, x, out, dist, scatter, event):
     """``out = M @ x`` (gather over lines) or ``M.T @ x`` (scatter), ``x`` a vector."""
@@ -142,33 +178,12 @@ def jitc_mv_kernel(w, cf, seed, off, x, out, dist, scatter, event):
             if not x[line] > 0:
                 continue
         k1, k2 = _line_keys(skey, line + line0)
-        pos = -1
-        cnt = np.uint64(0)
-        acc = zero
-        done = False
-        while not done:
-            _fill(k1, k2, cnt, c, gaps, wts, loc, scale, dist)
-            cnt += np.uint64(_B)
-            for t in range(_B):
-                pos += gaps[t]
-                if pos >= end:
-                    done = True
-                    break
-                if pos < lo:
-                    continue
-                up = np.uint64(pos - lo)
-                wgt = loc if dist == 0 else wts[t]
-                if scatter:
-                    if event:
-                        out[up] += wgt
-                    else:
-                        out[up] += wgt * x[line]
-                else:
-                    if event:
-                        if x[up] > 0:
-                            acc += wgt
-                    else:
-                        acc += wgt * x[up]
+        if lo > 0:
+            acc = _mv_line(k1, k2, c, gaps, wts, loc, scale, dist, lo, end, x, out, line,
+                           scatter, event, zero, True)
+        else:
+            acc = _mv_line(k1, k2, c, gaps, wts, loc, scale, dist, lo, end, x, out, line,
+                           scatter, event, zero, False)
         if not scatter:
             out[line] = acc
     return 0
