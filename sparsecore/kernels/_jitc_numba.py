@@ -1,8 +1,9 @@
 """Numba CPU kernels for generated ("JIT") connectivity products.
 
-The generator is :mod:`sparsecore.kernels._prng`, re-expressed here in
-``uint64`` registers masked to 32 bits (numba promotes small integers) so that
-it produces the same bits as the JAX version.  The kernels regenerate every
+The generator is :mod:`sparsecore.kernels._prng`, re-expressed here with the
+wrapping ``uint32`` operations of :mod:`._uint32` (numba would widen them to
+64 bits, and to half as many vector lanes) so that it produces the same bits
+as the JAX version.  The kernels regenerate every
 line on the fly: O(1) memory (two ``_B``-entry buffers per call).
 
 The gaps of an entry depend only on its counter, not on its position, so the
@@ -24,12 +25,10 @@ import numpy as np
 from numba.cpython.unsafe.numbers import leading_zeros
 
 from . import _prng as P
+from . import _uint32 as U
 from ._loops import add_row, any_active, clear
 from ._njit_cache import njit
 
-_M32 = np.uint64(0xFFFFFFFF)
-_S16 = np.uint64(16)
-_S13 = np.uint64(13)
 _M1 = np.uint64(P.M1)
 _M2 = np.uint64(P.M2)
 _G1 = np.uint64(P.G1)
@@ -38,7 +37,6 @@ _G3 = np.uint64(P.G3)
 _SEED_SALT = np.uint64(P.SEED_SALT)
 _SALT2 = np.uint64(P.SALT2)
 _WSALT = np.uint64(P.WSALT)
-_ONE = np.uint64(1)
 _S32 = np.uint64(32)
 
 
@@ -59,39 +57,38 @@ _MAX_LINE = P.MAX_LINE
 
 @njit
 def _fmix(x):
-    x = x ^ (x >> _S16)
-    x = (x * _M1) & _M32
-    x = x ^ (x >> _S13)
-    x = (x * _M2) & _M32
-    return x ^ (x >> _S16)
+    x = U.xor(x, U.shr(x, 16))
+    x = U.mul(x, _M1)
+    x = U.xor(x, U.shr(x, 13))
+    x = U.mul(x, _M2)
+    return U.xor(x, U.shr(x, 16))
 
 
 @njit
 def _line_keys(skey, line):
-    ln = np.uint64(line)
-    k1 = _fmix(skey ^ ((ln * _G1) & _M32))
-    k2 = _fmix(((skey + _SALT2) & _M32) ^ ((ln * _G2) & _M32))
+    k1 = _fmix(U.xor(skey, U.mul(line, _G1)))
+    k2 = _fmix(U.xor(U.add(skey, _SALT2), U.mul(line, _G2)))
     return k1, k2
 
 
 @njit
 def _neg_log2_fixed(v):
-    """log2(2**32 / v) in Q6.26 for an odd 32-bit ``v`` held in a uint64."""
-    nlz = np.uint64(leading_zeros(np.uint32(v)))
-    x = ((v << nlz) << _ONE) & _M32
-    idx = x >> np.uint64(21)
-    frac = (x >> np.uint64(9)) & np.uint64(0xFFF)
+    """log2(2**32 / v) in Q6.26 for an odd 32-bit ``v``."""
+    nlz = U.low(leading_zeros(U.low(v)))
+    x = U.shl(U.shl(v, nlz), 1)
+    idx = U.shr(x, 21)
+    frac = U.and_(U.shr(x, 9), 0xFFF)
     pair = _LOG2_PAIRS[idx]
-    t0 = pair & _M32
-    t1 = pair >> _S32
-    lg = t0 + (((t1 - t0) * frac) >> np.uint64(12))
-    return ((nlz + _ONE) << np.uint64(26)) - (lg >> np.uint64(4))
+    t0 = U.low(pair)
+    # the table rises by under 2**20 per step, so the product stays below 2**32
+    lg = U.add(t0, U.shr(U.mul(U.sub(U.low(pair >> _S32), t0), frac), 12))
+    return U.sub(U.shl(U.add(nlz, 1), 26), U.shr(lg, 4))
 
 
 @njit
 def _gap(h, cf):
-    lfix = _neg_log2_fixed(h | _ONE)
-    g = np.float32(np.int64(lfix)) * cf
+    lfix = _neg_log2_fixed(U.or_(h, 1))
+    g = U.to_float32(lfix) * cf
     if g < np.float32(_MAX_LINE):
         return np.int64(g)
     return np.int64(_MAX_LINE)
@@ -100,16 +97,16 @@ def _gap(h, cf):
 @njit
 def _z(h, dist):
     if dist == 1:
-        return np.float32(np.int64(h >> np.uint64(8))) * np.float32(2.0 ** -24)
-    lfix = _neg_log2_fixed(((h << _ONE) & _M32) | _ONE)
-    idx = lfix >> np.uint64(19)
-    frac = (lfix >> np.uint64(8)) & np.uint64(0x7FF)
+        return U.to_float32(U.shr(h, 8)) * np.float32(2.0 ** -24)
+    lfix = _neg_log2_fixed(U.or_(U.shl(h, 1), 1))
+    idx = U.shr(lfix, 19)
+    frac = U.and_(U.shr(lfix, 8), 0x7FF)
     pair = _ZTAB_PAIRS[idx]
-    t0 = pair & _M32
-    t1 = pair >> _S32
-    mag = np.float32(np.int64(t0 + (((t1 - t0) * frac) >> np.uint64(11)))) \
+    t0 = U.low(pair)
+    # steps below 2**21 times an 11-bit fraction: below 2**32
+    mag = U.to_float32(U.add(t0, U.shr(U.mul(U.sub(U.low(pair >> _S32), t0), frac), 11))) \
         * np.float32(2.0 ** -28)
-    if (h >> np.uint64(31)) == _ONE:
+    if U.shr(h, 31) == 1:
         return -mag
     return mag
 
@@ -118,7 +115,7 @@ def _z(h, dist):
 def _weight(inner, k2, loc, scale, dist):
     if dist == 0:
         return loc
-    z = _z(_fmix(inner ^ k2 ^ _WSALT), dist)
+    z = _z(_fmix(U.xor(U.xor(inner, k2), _WSALT)), dist)
     return loc + scale * z
 
 
@@ -129,8 +126,8 @@ _B = 16
 def _fill(k1, k2, cnt, c, gaps, wts, loc, scale, dist):
     """Steps (1 + gap) and weights of the next ``_B`` entries of a line (no dependencies)."""
     for t in range(_B):
-        inner = _fmix((k1 + (cnt + np.uint64(t)) * _G3) & _M32)
-        gaps[t] = 1 + _gap(_fmix(inner ^ k2), c)
+        inner = _fmix(U.add(k1, U.mul(cnt + np.uint64(t), _G3)))
+        gaps[t] = 1 + _gap(_fmix(U.xor(inner, k2)), c)
         if dist != 0:
             wts[t] = _weight(inner, k2, loc, scale, dist)
 
@@ -181,7 +178,7 @@ def jitc_mv_kernel(w, cf, seed, off, x, out, dist, scatter, event):
     loc = w[0]
     scale = w[1] if dist != 0 else w[0]
     c = cf[0]
-    skey = _fmix((np.uint64(seed[0]) & _M32) ^ _SEED_SALT)
+    skey = _fmix(U.xor(seed[0], _SEED_SALT))
     line0 = np.int64(off[0])
     lo = np.int64(off[1])
     end = lo + line_len
@@ -214,7 +211,7 @@ def jitc_mm_kernel(w, cf, seed, off, x, out, dist, scatter, event):
     loc = w[0]
     scale = w[1] if dist != 0 else w[0]
     c = cf[0]
-    skey = _fmix((np.uint64(seed[0]) & _M32) ^ _SEED_SALT)
+    skey = _fmix(U.xor(seed[0], _SEED_SALT))
     line0 = np.int64(off[0])
     lo = np.int64(off[1])
     end = lo + line_len
