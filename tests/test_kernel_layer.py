@@ -156,27 +156,30 @@ def test_numba_refuses_out_of_range_indices_under_jit(transpose, matrix):
             jax.block_until_ready(f(indices, indptr))
 
 
+@pytest.mark.parametrize("transpose", [False, True], ids=["gather", "scatter"])
 @pytest.mark.parametrize("fixed", [False, True], ids=["csr", "fixed"])
-def test_numba_gather_refuses_a_bad_index_in_a_later_block(fixed):
-    """The gather checks its indices a block of rows at a time: one outside the matrix
-    in the last row of a product of several blocks still fails it."""
+def test_numba_gather_refuses_a_bad_index_in_a_later_block(fixed, transpose):
+    """Gathers and float scatters check their indices a block of rows at a time: one
+    outside the matrix in the last row of a product of several blocks still fails it."""
     from sparsecore.kernels import _loops
     m, per_row = 3 * _loops._CHECK_BLOCK // 100, 100
     indices = np.tile(np.arange(per_row, dtype=np.int32), m)
-    x = jnp.ones(per_row)
+    x = jnp.ones(m if transpose else per_row)
 
     @jax.jit
     def f(indices):
         if fixed:
             return sc.fcnmv(jnp.ones((m, per_row)), indices.reshape(m, per_row), x,
-                            shape=(m, per_row), backend="numba")
+                            shape=(m, per_row), transpose=transpose, backend="numba")
         indptr = jnp.arange(m + 1, dtype=jnp.int32) * per_row
         return sc.csrmv(jnp.ones(m * per_row), indices, indptr, x, shape=(m, per_row),
-                        backend="numba")
+                        transpose=transpose, backend="numba")
 
-    np.testing.assert_array_equal(f(jnp.asarray(indices)), np.full(m, per_row))
-    with pytest.raises(Exception, match="point outside the matrix"):
-        jax.block_until_ready(f(jnp.asarray(indices).at[-1].set(per_row)))
+    expected = np.full(per_row, m) if transpose else np.full(m, per_row)
+    np.testing.assert_array_equal(f(jnp.asarray(indices)), expected)
+    for bad in (per_row, -1):
+        with pytest.raises(Exception, match="point outside the matrix"):
+            jax.block_until_ready(f(jnp.asarray(indices).at[-1].set(bad)))
 
 
 def test_numba_kernel_variants_agree_with_reference(rng):

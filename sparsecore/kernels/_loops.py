@@ -283,6 +283,47 @@ def gather_block(data, indices, indptr, windex, width, i0, i1, x, out, n_data, h
 
 
 @njit
+def scatter_rows(data, indices, indptr, windex, width, n_rows, x, out, n_out, n_data, homo,
+                 indexed):
+    """``out += A.T @ x`` over every row; True on a bad index, before any write outside.
+
+    As :func:`gather_rows`: a block of rows' indices is checked by one
+    vectorised maximum before the block is added, so the adds carry no
+    per-entry check.
+    """
+    nnz = indices.shape[0]
+    bad = False
+    i0 = 0
+    while i0 < n_rows:
+        i1 = block_end(indptr, width, i0, n_rows)
+        first, _, ok_first = row_span(indptr, width, i0, nnz)
+        _, last, ok_last = row_span(indptr, width, i1 - 1, nnz)
+        if not (ok_first and ok_last) or (last > first and row_max(indices, first, last) >= n_out):
+            return True
+        bad |= scatter_block(data, indices, indptr, windex, width, i0, i1, x, out, n_data, homo,
+                             indexed)
+        i0 = i1
+    return bad
+
+
+@njit
+def scatter_block(data, indices, indptr, windex, width, i0, i1, x, out, n_data, homo, indexed):
+    """``out[indices[k]] += w_k x[i]`` for the rows ``i0 <= i < i1``, whose indices are
+    checked; True when an indexed weight position is outside ``data`` (then nothing
+    of that entry is written)."""
+    nnz = indices.shape[0]
+    for i in range(i0, i1):
+        start, stop, _ = row_span(indptr, width, i, nnz)
+        xi = x[i]
+        for k in range(start, stop):
+            w, bad_w = _weight(data, windex, k, homo, indexed, n_data)
+            if bad_w:
+                return True
+            out[numba.uint64(numba.int64(indices[k]))] += w * xi
+    return False
+
+
+@njit
 def rows_begin(data, indices, indptr, x, out, width, indexed):
     """Zero ``out`` and check what every row loop needs: ``(n_x, n_out, n_data, ok)``."""
     nnz = indices.shape[0]
@@ -390,7 +431,6 @@ def rows_mv(data, indices, indptr, windex, width, n_rows, x, out, transpose, eve
     refuse an outside index before writing.  A transposed event product visits the rows of
     active inputs only (:func:`scatter_events`).
     """
-    nnz = indices.shape[0]
     n_x, n_out, n_data, ok = rows_begin(data, indices, indptr, x, out, width, indexed)
     if not ok:
         return 1
@@ -400,18 +440,8 @@ def rows_mv(data, indices, indptr, windex, width, n_rows, x, out, transpose, eve
     if not transpose:
         return 1 if gather_rows(data, indices, indptr, windex, width, n_rows, x, out, n_x,
                                 n_data, homo, event, indexed) else 0
-    for i in range(n_rows):
-        start, stop, ok = row_span(indptr, width, i, nnz)
-        if not ok:
-            return 1
-        xi = x[i]
-        for k in range(start, stop):
-            j, bad_j = checked(indices[k], n_out)
-            w, bad_w = _weight(data, windex, k, homo, indexed, n_data)
-            if bad_j or bad_w:
-                return 1  # a scatter must not write a clamped index
-            out[j] += w * xi
-    return 0
+    return 1 if scatter_rows(data, indices, indptr, windex, width, n_rows, x, out, n_out,
+                             n_data, homo, indexed) else 0
 
 
 @njit
