@@ -182,10 +182,13 @@ def test_numba_gather_refuses_a_bad_index_in_a_later_block(fixed, transpose):
             jax.block_until_ready(f(jnp.asarray(indices).at[-1].set(bad)))
 
 
-def test_numba_kernel_variants_agree_with_reference(rng):
-    """Every static-flag variant (transpose, event, homogeneous) of both kernels."""
-    m, n = 9, 7
-    nnz = 30
+@pytest.mark.parametrize("m, n, nnz", [(9, 7, 30), (90, 70, 3000)], ids=["small", "large"])
+def test_numba_kernel_variants_agree_with_reference(rng, m, n, nnz):
+    """Every static-flag variant (transpose, event, homogeneous) of both kernels, on a
+    product small enough for the kernels' flat loop and on one that takes the block loops
+    (more entries than ``_loops._SMALL``)."""
+    from sparsecore.kernels import _loops
+    assert (nnz <= _loops._SMALL) == (nnz == 30)
     rows = np.sort(rng.integers(0, m, nnz))
     indptr = jnp.asarray(np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=m))]),
                          jnp.int32)

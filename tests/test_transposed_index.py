@@ -49,11 +49,17 @@ def _event_sides(W):
     return (("W @ s", lambda A, s: A @ s, n), ("s @ W", lambda A, s: s @ A, m))
 
 
+@pytest.mark.parametrize("size", ["small", "large"])
 @pytest.mark.parametrize("homo", [False, True])
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_matches_the_products_without_it(fmt, homo, backend, rng):
-    """Every product of an indexed matrix equals the dense oracle (both backends)."""
-    W, D = _matrix(fmt, rng, homo=homo)
+def test_matches_the_products_without_it(fmt, homo, size, backend, rng):
+    """Every product of an indexed matrix equals the dense oracle (both backends); the
+    large matrix has more entries than the numba kernels' flat loop takes."""
+    shape, n_conn = ((7, 9), 3) if size == "small" else ((60, 80), 20)
+    W, D = _matrix(fmt, rng, shape, homo=homo, n_conn=n_conn)
+    if size == "large":
+        from sparsecore.kernels import _loops
+        assert W.nnz > _loops._SMALL
     Wi = W.with_column_index()
     assert Wi.column_index is not None
     check_matmul(Wi, D, rng, backend=backend, eager=("bool_vector", "bool_matrix"))

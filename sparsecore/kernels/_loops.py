@@ -3,10 +3,11 @@
 A handler passes its static flags (``event``, ``homo``, ``width = -1``) as
 constants, which numba types as literals: each function here is compiled once
 per flag combination, with the branches on those flags folded away, and cached
-on disk.  Only three few-line helpers of the row loops are ``inline="always"``:
-inlining the loop bodies too copied them into every handler and was most of a
-handler's compile time.  The row loops call one function per block of rows,
-not per row: a call costs tens of nanoseconds, as much as a short row.
+on disk.  Only a few short helpers, the entry :func:`rows_mv` and the flat loop
+of small products are ``inline="always"``: inlining the block loops too copied
+them into every handler and was most of a handler's compile time.  The row
+loops call one function per block of rows, not per row: a call costs tens of
+nanoseconds, as much as a short row.
 """
 import numba
 from llvmlite import ir
@@ -439,7 +440,51 @@ def scatter_events(data, indices, indptr, windex, width, n_rows, x, out, n_out, 
     return False
 
 
-@njit
+# Products of at most this many entries take one flat loop (:func:`small_rows_mv`):
+# for them the block checks, the event-word scan and the prefetches of the general
+# loops cost more than the arithmetic.
+_SMALL = 512
+
+
+@njit(inline="always")
+def small_rows_mv(data, indices, indptr, windex, width, n_rows, x, out, n_x, n_out, n_data,
+                  transpose, event, homo, indexed):
+    """:func:`rows_mv` of a product of at most ``_SMALL`` entries; True on a bad index.
+
+    Every index is checked as it is read (a scatter before it writes).
+    """
+    nnz = indices.shape[0]
+    bad = False
+    for i in range(n_rows):
+        if transpose and event and not x[i] > 0:
+            continue
+        start, stop, ok = row_span(indptr, width, i, nnz)
+        if not ok:
+            return True
+        if transpose:
+            xi = x[i]
+            for k in range(start, stop):
+                j, bad_j = checked(indices[k], n_out)
+                w, bad_w = _weight(data, windex, k, homo, indexed, n_data)
+                if bad_j or bad_w:
+                    return True
+                out[j] += w if event else w * xi
+        else:
+            acc = out[i]  # cleared: the sum's zero of the output's dtype
+            for k in range(start, stop):
+                j, bad_j = checked(indices[k], n_x)
+                w, bad_w = _weight(data, windex, k, homo, indexed, n_data)
+                bad |= bad_j | bad_w
+                if event:
+                    if x[j] > 0:
+                        acc += w
+                else:
+                    acc += w * x[j]
+            out[i] = acc
+    return bad
+
+
+@njit(inline="always")
 def rows_mv(data, indices, indptr, windex, width, n_rows, x, out, transpose, event, homo,
             indexed):
     """``out = A @ x`` (``A.T @ x`` when ``transpose``) for a vector ``x``; 0, or 1 on a bad index.
@@ -451,6 +496,9 @@ def rows_mv(data, indices, indptr, windex, width, n_rows, x, out, transpose, eve
     n_x, n_out, n_data, ok = rows_begin(data, indices, indptr, x, out, width, indexed)
     if not ok:
         return 1
+    if indices.shape[0] <= _SMALL:
+        return 1 if small_rows_mv(data, indices, indptr, windex, width, n_rows, x, out, n_x,
+                                  n_out, n_data, transpose, event, homo, indexed) else 0
     if transpose and event:
         return 1 if scatter_events(data, indices, indptr, windex, width, n_rows, x, out,
                                    n_out, n_data, homo, indexed) else 0
