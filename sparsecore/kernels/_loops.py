@@ -213,15 +213,16 @@ def prefetch_ahead(data, start, stop):
 
 
 @njit
-def gather_rows(data, indices, indptr, windex, width, n_rows, x, out, n_x, n_data, homo, event,
-                indexed):
-    """``out[i] = sum_k w_k x[indices[k]]`` over the entries of every row; True on a bad index.
+def block_rows(data, indices, indptr, windex, width, n_rows, x, out, limit, n_data, homo,
+               event, indexed, transpose):
+    """Every row of ``A @ x`` (:func:`gather_block`) or of ``A.T @ x``
+    (:func:`scatter_block`), a block of rows at a time; True on a bad index.
 
-    The indices are bounds-checked a block of rows at a time (:func:`block_end`),
-    by a vectorised maximum, before any of the block is gathered: an index
-    outside ``[0, n_x)`` stops the product (the handler then reports it), and
-    the gather itself carries no per-entry check (measured 15% faster than
-    clamping each index).
+    Each block's indices are bounds-checked (against ``limit``, the length of
+    ``x`` or of ``out``) by a vectorised maximum before any of the block is
+    read or written: an index outside stops the product (the handler then
+    reports it), and the loops themselves carry no per-entry check (measured
+    15% faster than clamping each index).
     """
     nnz = indices.shape[0]
     bad = False
@@ -230,10 +231,14 @@ def gather_rows(data, indices, indptr, windex, width, n_rows, x, out, n_x, n_dat
         i1 = block_end(indptr, width, i0, n_rows)
         first, _, ok_first = row_span(indptr, width, i0, nnz)
         _, last, ok_last = row_span(indptr, width, i1 - 1, nnz)
-        if not (ok_first and ok_last) or (last > first and row_max(indices, first, last) >= n_x):
+        if not (ok_first and ok_last) or (last > first and row_max(indices, first, last) >= limit):
             return True
-        bad |= gather_block(data, indices, indptr, windex, width, i0, i1, x, out, n_data, homo,
-                            event, indexed)
+        if transpose:
+            bad |= scatter_block(data, indices, indptr, windex, width, i0, i1, x, out, n_data,
+                                 homo, indexed)
+        else:
+            bad |= gather_block(data, indices, indptr, windex, width, i0, i1, x, out, n_data,
+                                homo, event, indexed)
         i0 = i1
     return bad
 
@@ -295,30 +300,6 @@ def gather_block(data, indices, indptr, windex, width, i0, i1, x, out, n_data, h
             else:
                 a0 += w * x[j]
         out[i] = (a0 + a1) + (a2 + a3)
-    return bad
-
-
-@njit
-def scatter_rows(data, indices, indptr, windex, width, n_rows, x, out, n_out, n_data, homo,
-                 indexed):
-    """``out += A.T @ x`` over every row; True on a bad index, before any write outside.
-
-    As :func:`gather_rows`: a block of rows' indices is checked by one
-    vectorised maximum before the block is added, so the adds carry no
-    per-entry check.
-    """
-    nnz = indices.shape[0]
-    bad = False
-    i0 = 0
-    while i0 < n_rows:
-        i1 = block_end(indptr, width, i0, n_rows)
-        first, _, ok_first = row_span(indptr, width, i0, nnz)
-        _, last, ok_last = row_span(indptr, width, i1 - 1, nnz)
-        if not (ok_first and ok_last) or (last > first and row_max(indices, first, last) >= n_out):
-            return True
-        bad |= scatter_block(data, indices, indptr, windex, width, i0, i1, x, out, n_data, homo,
-                             indexed)
-        i0 = i1
     return bad
 
 
@@ -502,11 +483,9 @@ def rows_mv(data, indices, indptr, windex, width, n_rows, x, out, transpose, eve
     if transpose and event:
         return 1 if scatter_events(data, indices, indptr, windex, width, n_rows, x, out,
                                    n_out, n_data, homo, indexed) else 0
-    if not transpose:
-        return 1 if gather_rows(data, indices, indptr, windex, width, n_rows, x, out, n_x,
-                                n_data, homo, event, indexed) else 0
-    return 1 if scatter_rows(data, indices, indptr, windex, width, n_rows, x, out, n_out,
-                             n_data, homo, indexed) else 0
+    return 1 if block_rows(data, indices, indptr, windex, width, n_rows, x, out,
+                           n_out if transpose else n_x, n_data, homo, event, indexed,
+                           transpose) else 0
 
 
 @njit
