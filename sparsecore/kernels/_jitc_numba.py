@@ -72,16 +72,21 @@ def _line_keys(skey, line):
 
 
 @njit
+def _interpolate(pair, frac, bits):
+    """``t0 + ((t1 - t0) * frac >> bits)`` in 32 bits, for a table pair (:func:`_pairs`)."""
+    t0 = U.low(pair)
+    return U.add(t0, U.shr(U.mul(U.sub(U.low(pair >> _S32), t0), frac), bits))
+
+
+@njit
 def _neg_log2_fixed(v):
     """log2(2**32 / v) in Q6.26 for an odd 32-bit ``v``."""
     nlz = U.low(leading_zeros(U.low(v)))
     x = U.shl(U.shl(v, nlz), 1)
     idx = U.shr(x, 21)
     frac = U.and_(U.shr(x, 9), 0xFFF)
-    pair = _LOG2_PAIRS[idx]
-    t0 = U.low(pair)
-    # the table rises by under 2**20 per step, so the product stays below 2**32
-    lg = U.add(t0, U.shr(U.mul(U.sub(U.low(pair >> _S32), t0), frac), 12))
+    # the table rises by under 2**20 per step: with a 12-bit fraction, below 2**32
+    lg = _interpolate(_LOG2_PAIRS[idx], frac, 12)
     return U.sub(U.shl(U.add(nlz, 1), 26), U.shr(lg, 4))
 
 
@@ -101,11 +106,8 @@ def _z(h, dist):
     lfix = _neg_log2_fixed(U.or_(U.shl(h, 1), 1))
     idx = U.shr(lfix, 19)
     frac = U.and_(U.shr(lfix, 8), 0x7FF)
-    pair = _ZTAB_PAIRS[idx]
-    t0 = U.low(pair)
     # steps below 2**21 times an 11-bit fraction: below 2**32
-    mag = U.to_float32(U.add(t0, U.shr(U.mul(U.sub(U.low(pair >> _S32), t0), frac), 11))) \
-        * np.float32(2.0 ** -28)
+    mag = U.to_float32(_interpolate(_ZTAB_PAIRS[idx], frac, 11)) * np.float32(2.0 ** -28)
     if U.shr(h, 31) == 1:
         return -mag
     return mag
