@@ -271,7 +271,7 @@ def gather_block(data, indices, indptr, windex, width, i0, i1, x, out, n_data, h
         n4 = start + (stop - start) // _FOUR * _FOUR
         for k in range(start, n4, _FOUR):
             if not (homo or indexed or event):  # (an event gather ran slower with it)
-                prefetch(data, k + _DATA_AHEAD)  # spread out: faster than a burst per row
+                prefetch(data, k + _DATA_AHEAD)  # spread out: here faster than a burst per row
             j0 = numba.uint64(numba.int64(indices[k]))
             j1 = numba.uint64(numba.int64(indices[k + 1]))
             j2 = numba.uint64(numba.int64(indices[k + 2]))
