@@ -159,10 +159,12 @@ def test_numba_refuses_out_of_range_indices_under_jit(transpose, matrix):
 @pytest.mark.parametrize("transpose", [False, True], ids=["gather", "scatter"])
 @pytest.mark.parametrize("fixed", [False, True], ids=["csr", "fixed"])
 def test_numba_gather_refuses_a_bad_index_in_a_later_block(fixed, transpose):
-    """Gathers and float scatters check their indices a block of rows at a time: one
-    outside the matrix in the last row of a product of several blocks still fails it."""
+    """Gathers check their indices four at a time as they read them, float scatters a
+    block of rows at a time before they write: one outside the matrix in the last row of
+    a product of several blocks still fails it, wherever it sits in that row (in a group
+    of four or in the row's tail)."""
     from sparsecore.kernels import _loops
-    m, per_row = 3 * _loops._CHECK_BLOCK // 100, 100
+    m, per_row = 3 * _loops._CHECK_BLOCK // 100, 102  # 102 = 25 groups of four + 2
     indices = np.tile(np.arange(per_row, dtype=np.int32), m)
     x = jnp.ones(m if transpose else per_row)
 
@@ -177,9 +179,49 @@ def test_numba_gather_refuses_a_bad_index_in_a_later_block(fixed, transpose):
 
     expected = np.full(per_row, m) if transpose else np.full(m, per_row)
     np.testing.assert_array_equal(f(jnp.asarray(indices)), expected)
-    for bad in (per_row, -1):
-        with pytest.raises(Exception, match="point outside the matrix"):
-            jax.block_until_ready(f(jnp.asarray(indices).at[-1].set(bad)))
+    for position in (-1, -per_row + 1, -per_row + 3):  # tail; second and fourth of a group
+        for bad in (per_row, -1):
+            with pytest.raises(Exception, match="point outside the matrix"):
+                jax.block_until_ready(f(jnp.asarray(indices).at[position].set(bad)))
+
+
+@pytest.mark.parametrize("fixed", [False, True], ids=["csr", "fixed"])
+def test_numba_gather_that_streams_from_memory(rng, fixed):
+    """A gather reading more indices and weights than ``_loops._STREAMING_BYTES`` checks
+    its indices as it reads them: float, event and homogeneous products agree with scipy,
+    and an index outside the matrix, in a group of four or in a row's tail, fails it."""
+    import scipy.sparse
+    from sparsecore.kernels import _loops
+    m, n, per_row = 20_000, 5_000, 101  # 101 = 25 groups of four + 1
+    assert m * per_row * 8 > _loops._STREAMING_BYTES  # int32 indices, float32 weights
+    indices = rng.integers(0, n, (m, per_row)).astype(np.int32)
+    data = rng.normal(size=(m, per_row)).astype(np.float32)
+    indptr = np.arange(m + 1, dtype=np.int32) * per_row
+    host = scipy.sparse.csr_matrix((data.ravel().astype(np.float64), indices.ravel(), indptr),
+                                   shape=(m, n))
+    x = rng.normal(size=n).astype(np.float32)
+    spikes = rng.random(n) < 0.05
+
+    def product(data, indices, operand):
+        if fixed:
+            return sc.fcnmv(data, indices, operand, shape=(m, n), backend="numba")
+        return sc.csrmv(data.ravel(), indices.ravel(), jnp.asarray(indptr), operand,
+                        shape=(m, n), backend="numba")
+
+    f = jax.jit(product)
+    d, i = jnp.asarray(data), jnp.asarray(indices)
+    assert_close(f(d, i, jnp.asarray(x)), host @ x.astype(np.float64), tol=(1e-4, 1e-4))
+    assert_close(f(d, i, jnp.asarray(spikes)), host @ spikes.astype(np.float64),
+                 tol=(1e-4, 1e-4))
+    if not fixed:  # one weight for every entry
+        assert_close(f(jnp.asarray([0.5], jnp.float32), i, jnp.asarray(x)),
+                     0.5 * (scipy.sparse.csr_matrix((np.ones(m * per_row), indices.ravel(),
+                                                     indptr), shape=(m, n)) @ x),
+                     tol=(1e-4, 1e-4))
+    for row, col in ((m - 1, per_row - 1), (m - 1, 1), (m // 2, 3)):
+        for bad in (n, -1):
+            with pytest.raises(Exception, match="point outside the matrix"):
+                jax.block_until_ready(f(d, i.at[row, col].set(bad), jnp.asarray(x)))
 
 
 @pytest.mark.parametrize("m, n, nnz", [(9, 7, 30), (90, 70, 3000)], ids=["small", "large"])
