@@ -224,6 +224,26 @@ def test_numba_gather_that_streams_from_memory(rng, fixed):
                 jax.block_until_ready(f(d, i.at[row, col].set(bad), jnp.asarray(x)))
 
 
+@pytest.mark.parametrize("n", [1001, 1024])
+def test_numba_event_scan_finds_every_spike(rng, n):
+    """The transposed event product finds its active rows eight bools per word: spikes at
+    the first and last byte of a word, in the bytes past the last whole word, next to
+    each other and alone all reach the result."""
+    per_row = 3
+    indices = jnp.asarray(rng.integers(0, 50, (n, per_row)), jnp.int32)
+    data = jnp.asarray(rng.normal(size=(n, per_row)), jnp.float32)
+    dense = np.zeros((n, 50))
+    np.add.at(dense, (np.repeat(np.arange(n), per_row), np.asarray(indices).ravel()),
+              np.asarray(data, np.float64).ravel())
+    f = jax.jit(lambda s: sc.binary_fcnmv(data, indices, s, shape=(n, 50), transpose=True,
+                                          backend="numba"))
+    for active in ([0], [7], [8], [7, 8], [63, 64], [n - 1], [n - 2, n - 1],
+                   list(range(0, n, 9)), list(range(n))):
+        spikes = np.zeros(n, bool)
+        spikes[active] = True
+        assert_close(f(jnp.asarray(spikes)), spikes @ dense, jnp.float32, err_msg=str(active))
+
+
 @pytest.mark.parametrize("m, n, nnz", [(9, 7, 30), (90, 70, 3000)], ids=["small", "large"])
 def test_numba_kernel_variants_agree_with_reference(rng, m, n, nnz):
     """Every static-flag variant (transpose, event, homogeneous) of both kernels, on a

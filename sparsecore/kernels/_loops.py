@@ -12,6 +12,7 @@ nanoseconds, as much as a short row.
 import numba
 from llvmlite import ir
 from numba.core import cgutils, types
+from numba.cpython.unsafe.numbers import trailing_zeros
 from numba.extending import intrinsic, overload
 
 from ._njit_cache import njit_without_refcounts as njit
@@ -396,23 +397,34 @@ def event_words(x, n):
     return x[:n_words * 8].view(numba.uint64) if _is_bool(x) else x[:0].view(numba.uint64)
 
 
+_NO_BYTES_BELOW = numba.uint64(0xFFFFFFFFFFFFFFFF)
+
+
 @njit(inline="always")
 def next_active(x, words, i, n):
     """The first ``r >= i`` with an event in ``x[r]`` (an entry > 0), or ``n``.
 
-    ``words`` (:func:`event_words`) skips eight silent bools per load: a byte
-    by byte search cannot be vectorised (it exits on the first hit) and cost
-    1 ns per input.
+    ``words`` (:func:`event_words`) scans eight bools per load: in the first
+    word that is not zero (once the bytes below ``i`` are masked off), the
+    first event is its lowest set byte, found by counting trailing zero bits
+    (bytes in little-endian order; a bool byte is 0 or 1).  A byte by byte
+    search cost 1 ns per input, a word loop that still stepped through each
+    word's bytes 2.6 us for 10^4 inputs at 1% firing.
     """
     n_words = words.shape[0]
-    while i < n:
-        q = i >> 3
-        if (i & 7) == 0 and q < n_words and words[q] == 0:
-            i += 8
-        elif x[i] > 0:
+    q = i >> 3
+    if q < n_words:
+        w = words[q] & (_NO_BYTES_BELOW << numba.uint64(8 * (i & 7)))
+        while w == 0 and q + 1 < n_words:
+            q += 1
+            w = words[q]
+        if w != 0:
+            return q * 8 + (numba.int64(trailing_zeros(w)) >> 3)
+        i = n_words * 8
+    while i < n:  # past the last whole word, or every input when x does not hold bools
+        if x[i] > 0:
             return i
-        else:
-            i += 1
+        i += 1
     return n
 
 
