@@ -224,6 +224,42 @@ def test_numba_gather_that_streams_from_memory(rng, fixed):
                 jax.block_until_ready(f(d, i.at[row, col].set(bad), jnp.asarray(x)))
 
 
+@pytest.mark.parametrize("indexed", [False, True], ids=["plain", "indexed"])
+def test_numba_event_scatter_refuses_a_bad_row_before_writing_it(indexed):
+    """The event scatter checks each active row's indices (and weight positions) before
+    it adds the row: a bad entry anywhere in the last active row fails the product."""
+    from sparsecore.kernels.csr import csr_indexed_product
+    m, per_row, n = 40, 30, 50  # 1200 entries: more than the flat loop of small products
+    indices = np.tile(np.arange(per_row, dtype=np.int32), m)
+    indptr = jnp.arange(m + 1, dtype=jnp.int32) * per_row
+    data = jnp.arange(m * per_row, dtype=jnp.float32)
+    positions = np.arange(m * per_row, dtype=np.int32)[::-1].copy()
+    spikes = jnp.zeros(m, bool).at[jnp.array([3, m - 1])].set(True)
+
+    @jax.jit
+    def f(indices, positions):
+        if indexed:
+            return csr_indexed_product(data, indices, indptr, positions, spikes, shape=(m, n),
+                                       transpose=True, event=True, backend="numba")
+        return sc.binary_csrmv(data, indices, indptr, spikes, shape=(m, n), transpose=True,
+                               backend="numba")
+
+    weights = np.asarray(data)[positions] if indexed else np.asarray(data)
+    dense = np.zeros((m, n))
+    dense[np.repeat(np.arange(m), per_row), indices] = weights
+    assert_close(f(jnp.asarray(indices), jnp.asarray(positions)), np.asarray(spikes) @ dense)
+    last_row = slice((m - 1) * per_row, m * per_row)
+    for k in (last_row.start, last_row.stop - 1):
+        for bad in (n, -1):
+            with pytest.raises(Exception, match="outside"):
+                jax.block_until_ready(f(jnp.asarray(indices).at[k].set(bad),
+                                        jnp.asarray(positions)))
+            if indexed:
+                with pytest.raises(Exception, match="outside"):
+                    jax.block_until_ready(f(jnp.asarray(indices), jnp.asarray(positions).at[k]
+                                            .set(m * per_row if bad == n else -1)))
+
+
 @pytest.mark.parametrize("n", [1001, 1024])
 def test_numba_event_scan_finds_every_spike(rng, n):
     """The transposed event product finds its active rows eight bools per word: spikes at
