@@ -105,15 +105,21 @@ def any_active(x, i):
     return False
 
 
-@njit
+@njit(inline="always")
 def add_row(out, dst, x, src, w, event):
-    """``out[dst, :] += w * x[src, :]``; with ``event``, ``w`` where ``x[src, c] > 0``."""
-    for c in range(x.shape[1]):
+    """``out[dst, :] += w * x[src, :]``; with ``event``, ``w`` where ``x[src, c] > 0``.
+
+    Inlined into each entry of the matrix loops (a call per entry cost more than a
+    short row), with unsigned row and column offsets (no wraparound per access).
+    """
+    d = numba.uint64(dst)
+    s = numba.uint64(src)
+    for c in range(numba.uint64(x.shape[1])):
         if event:
-            if x[src, c] > 0:
-                out[dst, c] += w
+            if x[s, c] > 0:
+                out[d, c] += w
         else:
-            out[dst, c] += w * x[src, c]
+            out[d, c] += w * x[s, c]
 
 
 @njit
@@ -197,6 +203,12 @@ def row_max(indices, start, stop):
     return m
 
 
+@njit(inline="always")
+def outside(indices, start, stop, limit):
+    """Whether any of ``indices[start:stop]`` lies outside ``[0, limit)`` (False when empty)."""
+    return stop > start and row_max(indices, start, stop) >= limit
+
+
 # Entries whose indices are checked in one pass before they are read (64 KiB of
 # int32, which stays in L2 for the loop that follows): per row, the check's loop
 # overhead cost a fifth of a CSR ``W @ v`` at 100 entries per row.
@@ -269,7 +281,7 @@ def block_rows(data, indices, indptr, windex, width, n_rows, x, out, limit, n_da
         i1 = block_end(indptr, width, i0, n_rows)
         first, _, ok_first = row_span(indptr, width, i0, nnz)
         _, last, ok_last = row_span(indptr, width, i1 - 1, nnz)
-        if not (ok_first and ok_last) or (last > first and row_max(indices, first, last) >= limit):
+        if not (ok_first and ok_last) or outside(indices, first, last, limit):
             return True
         if transpose:
             bad |= scatter_block(data, indices, indptr, windex, width, i0, i1, x, out, n_data,
@@ -478,8 +490,8 @@ def scatter_events(data, indices, indptr, windex, width, n_rows, x, out, n_out, 
         if not ok:
             return True
         # the row's indices (and weight positions) are checked before any is written
-        if row_max(indices, start, stop) >= n_out or (
-                indexed and not homo and row_max(windex, start, stop) >= n_data):
+        if outside(indices, start, stop, n_out) or (
+                indexed and not homo and outside(windex, start, stop, n_data)):
             return True
         for k in range(start, stop):  # offsets, not views: no reference counts per row
             out[numba.uint64(numba.int64(indices[k]))] += _weight_at(data, windex, k, homo,
@@ -568,15 +580,41 @@ def rows_mm(data, indices, indptr, windex, width, n_rows, x, out, transpose, eve
         if transpose and event and not any_active(x, i):
             continue
         start, stop, ok = row_span(indptr, width, i, nnz)
-        if not ok:
-            return 1
+        if not ok or outside(indices, start, stop, limit) or (
+                indexed and not homo and outside(windex, start, stop, n_data)):
+            return 1  # the row's indices are checked before any of it is read or written
+        if not (transpose or event):  # four entries per pass over the row of ``out``
+            start = gather_four_rows(data, indices, windex, start, stop, x, out, i, homo,
+                                     indexed)
         for k in range(start, stop):
-            j, bad_j = checked(indices[k], limit)
-            w, bad_w = _weight(data, windex, k, homo, indexed, n_data)
-            if bad_j or bad_w:
-                return 1
+            j = numba.uint64(numba.int64(indices[k]))
+            w = _weight_at(data, windex, k, homo, indexed)
             if transpose:
                 add_row(out, j, x, i, w, event)
             else:
                 add_row(out, i, x, j, w, event)
     return 0
+
+
+@njit(inline="always")
+def gather_four_rows(data, indices, windex, start, stop, x, out, i, homo, indexed):
+    """``out[i, :] += w_k x[indices[k], :]`` four checked entries at a time, from ``start``;
+    the offset of the first entry left (fewer than four).
+
+    One pass over ``out[i, :]`` per four entries instead of one per entry: each
+    pass loads and stores the row, a chain of dependent adds through memory.
+    """
+    d = numba.uint64(i)
+    n4 = start + (stop - start) // _FOUR * _FOUR
+    for k in range(start, n4, _FOUR):
+        j0 = numba.uint64(numba.int64(indices[k]))
+        j1 = numba.uint64(numba.int64(indices[k + _ONE]))
+        j2 = numba.uint64(numba.int64(indices[k + _TWO]))
+        j3 = numba.uint64(numba.int64(indices[k + _THREE]))
+        w0 = _weight_at(data, windex, k, homo, indexed)
+        w1 = _weight_at(data, windex, k + _ONE, homo, indexed)
+        w2 = _weight_at(data, windex, k + _TWO, homo, indexed)
+        w3 = _weight_at(data, windex, k + _THREE, homo, indexed)
+        for c in range(numba.uint64(x.shape[1])):
+            out[d, c] += (w0 * x[j0, c] + w1 * x[j1, c]) + (w2 * x[j2, c] + w3 * x[j3, c])
+    return n4
