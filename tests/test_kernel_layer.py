@@ -301,6 +301,8 @@ def test_numba_kernel_variants_agree_with_reference(rng, m, n, nnz):
                 x = jnp.asarray(x) if x.dtype == bool else jnp.asarray(x, jnp.float32)
                 cases.append((data, transpose, event, x))
                 cases.append((data, transpose, event, jnp.stack([x, x[::-1]], axis=1)))
+                cases.append((data, transpose, event,
+                              jnp.stack([x, x[::-1], jnp.roll(x, 1), x[::-1], x], axis=1)))
 
     # bind through jit with the arrays as arguments; flags stay static
     def bound(backend):

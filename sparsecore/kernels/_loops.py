@@ -570,7 +570,14 @@ def rows_mv(data, indices, indptr, windex, width, n_rows, x, out, transpose, eve
 @njit
 def rows_mm(data, indices, indptr, windex, width, n_rows, x, out, transpose, event, homo,
             indexed):
-    """As :func:`rows_mv` for a matrix operand ``x`` (k, b) (columns independent)."""
+    """As :func:`rows_mv` for a matrix operand ``x`` (k, b) (columns independent).
+
+    Each row's indices are checked by a vectorised maximum before any of the row
+    is read or written.  Gathers add four entries per pass over the output row
+    (:func:`gather_four_rows`); a transposed event product adds an active row's
+    entries once per active column (:func:`scatter_active_columns`), so its work
+    follows the events, not the rows holding one.
+    """
     nnz = indices.shape[0]
     n_x, n_out, n_data, ok = rows_begin(data, indices, indptr, x, out, width, indexed)
     if not ok:
@@ -582,11 +589,14 @@ def rows_mm(data, indices, indptr, windex, width, n_rows, x, out, transpose, eve
         start, stop, ok = row_span(indptr, width, i, nnz)
         if not ok or outside(indices, start, stop, limit) or (
                 indexed and not homo and outside(windex, start, stop, n_data)):
-            return 1  # the row's indices are checked before any of it is read or written
-        if not (transpose or event):  # four entries per pass over the row of ``out``
+            return 1
+        if transpose and event:
+            scatter_active_columns(data, indices, windex, start, stop, x, out, i, homo, indexed)
+            continue
+        if not transpose:
             start = gather_four_rows(data, indices, windex, start, stop, x, out, i, homo,
-                                     indexed)
-        for k in range(start, stop):
+                                     indexed, event)
+        for k in range(start, stop):  # a gather's last entries, or a float scatter's
             j = numba.uint64(numba.int64(indices[k]))
             w = _weight_at(data, windex, k, homo, indexed)
             if transpose:
@@ -597,14 +607,20 @@ def rows_mm(data, indices, indptr, windex, width, n_rows, x, out, transpose, eve
 
 
 @njit(inline="always")
-def gather_four_rows(data, indices, windex, start, stop, x, out, i, homo, indexed):
-    """``out[i, :] += w_k x[indices[k], :]`` four checked entries at a time, from ``start``;
-    the offset of the first entry left (fewer than four).
+def gather_four_rows(data, indices, windex, start, stop, x, out, i, homo, indexed, event):
+    """``out[i, :] += w_k x[indices[k], :]`` (with ``event``, ``w_k`` where
+    ``x[indices[k], c] > 0``) four checked entries at a time, from ``start``; the
+    offset of the first entry left (fewer than four).
 
     One pass over ``out[i, :]`` per four entries instead of one per entry: each
     pass loads and stores the row, a chain of dependent adds through memory.
+    Events add through a select, as in :func:`gather_block`.
     """
+    n_cols = numba.uint64(x.shape[1])
+    if n_cols == 0:
+        return stop
     d = numba.uint64(i)
+    zero = out[d, 0]  # cleared and not yet added to: the zero of the output's dtype
     n4 = start + (stop - start) // _FOUR * _FOUR
     for k in range(start, n4, _FOUR):
         j0 = numba.uint64(numba.int64(indices[k]))
@@ -615,6 +631,27 @@ def gather_four_rows(data, indices, windex, start, stop, x, out, i, homo, indexe
         w1 = _weight_at(data, windex, k + _ONE, homo, indexed)
         w2 = _weight_at(data, windex, k + _TWO, homo, indexed)
         w3 = _weight_at(data, windex, k + _THREE, homo, indexed)
-        for c in range(numba.uint64(x.shape[1])):
-            out[d, c] += (w0 * x[j0, c] + w1 * x[j1, c]) + (w2 * x[j2, c] + w3 * x[j3, c])
+        for c in range(n_cols):
+            if event:
+                out[d, c] += ((pick(x[j0, c] > 0, w0, zero) + pick(x[j1, c] > 0, w1, zero))
+                              + (pick(x[j2, c] > 0, w2, zero) + pick(x[j3, c] > 0, w3, zero)))
+            else:
+                out[d, c] += (w0 * x[j0, c] + w1 * x[j1, c]) + (w2 * x[j2, c] + w3 * x[j3, c])
     return n4
+
+
+@njit(inline="always")
+def scatter_active_columns(data, indices, windex, start, stop, x, out, i, homo, indexed):
+    """``out[indices[k], c] += w_k`` for the checked entries of row ``i`` and each column
+    ``c`` with an event in ``x[i, c]``.
+
+    Column by column: an entry costs one add per event, with no branch per
+    entry (walking each entry through the word of the row's events by trailing
+    zeros mispredicted, and ran 1.1-1.2x slower at 1% firing).
+    """
+    s = numba.uint64(i)
+    for c in range(numba.uint64(x.shape[1])):
+        if x[s, c] > 0:
+            for k in range(start, stop):
+                out[numba.uint64(numba.int64(indices[k])), c] += _weight_at(data, windex, k,
+                                                                            homo, indexed)
