@@ -3,9 +3,10 @@
 A handler passes its static flags (``event``, ``homo``, ``width = -1``) as
 constants, which numba types as literals: each function here is compiled once
 per flag combination, with the branches on those flags folded away, and cached
-on disk.  Only a few short helpers, the entry :func:`rows_mv` and the flat loop
-of small products are ``inline="always"``: inlining the block loops too copied
-them into every handler and was most of a handler's compile time.  The row
+on disk.  Only short helpers (the per-entry and per-row pieces of the loops),
+the entry :func:`rows_mv` and the flat loop of small products are
+``inline="always"``: inlining the block loops too copied them into every
+handler and was most of a handler's compile time.  The row
 loops call one function per block of rows, not per row: a call costs tens of
 nanoseconds, as much as a short row.
 """
