@@ -1,7 +1,7 @@
 """Numba CPU kernels for the compressed-sparse-row products.
 
 The row loops are :func:`~sparsecore.kernels._loops.rows_mv` and
-:func:`~sparsecore.kernels._loops.rows_mm`, shared with the fixed-number
+:func:`~sparsecore.kernels._matrix_loops.rows_mm`, shared with the fixed-number
 kernels.  The static flags ``transpose``, ``event`` and ``homo`` are constants
 of each FFI handler, typed as literals, so each combination compiles with its
 branches folded away.
@@ -15,7 +15,8 @@ The ``indexed`` kernels run over a transposed index (the mirror structure of
 ``with_column_index``): the weights stay where the matrix stores them and
 entry ``k`` reads ``data[windex[k]]``.
 """
-from ._loops import rows_mm, rows_mv
+from ._loops import rows_mv
+from ._matrix_loops import rows_mm
 from ._njit_cache import njit_without_refcounts as njit
 
 

@@ -12,14 +12,16 @@ typed as literals, so each combination compiles with its branches folded away.  
   read, so the work is active rows times ``n_conn``.
 
 The row loops are those of the CSR kernels
-(:func:`~sparsecore.kernels._loops.rows_mv`, ``rows_mm``) over rows of fixed
-width ``n_conn`` of the flattened arrays.
+(:func:`~sparsecore.kernels._loops.rows_mv`,
+:func:`~sparsecore.kernels._matrix_loops.rows_mm`) over rows of fixed width
+``n_conn`` of the flattened arrays.
 
 Kernel protocol (see :mod:`sparsecore.kernels._ffi`): inputs, then outputs
 (every element written), then flags; return 0, or 1 when an index points
 outside the matrix.
 """
-from ._loops import rows_mm, rows_mv
+from ._loops import rows_mv
+from ._matrix_loops import rows_mm
 from ._njit_cache import njit_without_refcounts as njit
 
 

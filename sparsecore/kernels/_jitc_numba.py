@@ -26,7 +26,8 @@ from numba.cpython.unsafe.numbers import leading_zeros
 
 from . import _prng as P
 from . import _uint32 as U
-from ._loops import add_row, any_active, clear
+from ._loops import clear
+from ._matrix_loops import add_row, any_active
 from ._njit_cache import njit
 
 _M1 = np.uint64(P.M1)

@@ -98,32 +98,6 @@ def begin(out, x, has_entries):
 
 
 @njit
-def any_active(x, i):
-    """Whether row ``i`` of the spike matrix ``x`` holds an event (an entry > 0)."""
-    for c in range(x.shape[1]):
-        if x[i, c] > 0:
-            return True
-    return False
-
-
-@njit(inline="always")
-def add_row(out, dst, x, src, w, event):
-    """``out[dst, :] += w * x[src, :]``; with ``event``, ``w`` where ``x[src, c] > 0``.
-
-    Inlined into each entry of the matrix loops (a call per entry cost more than a
-    short row), with unsigned row and column offsets (no wraparound per access).
-    """
-    d = numba.uint64(dst)
-    s = numba.uint64(src)
-    for c in range(numba.uint64(x.shape[1])):
-        if event:
-            if x[s, c] > 0:
-                out[d, c] += w
-        else:
-            out[d, c] += w * x[s, c]
-
-
-@njit
 def indptr_ok(indptr, nnz):
     """Whether ``indptr`` rises from 0 to ``nnz`` without decreasing: O(rows) reads.
 
@@ -181,7 +155,7 @@ def _weight(data, windex, k, homo, indexed, n_data):
 
 
 @njit(inline="always")
-def _weight_at(data, windex, k, homo, indexed):
+def weight_at(data, windex, k, homo, indexed):
     """The weight of entry ``k`` whose position (when ``indexed``) is already checked."""
     if homo:
         return data[0]
@@ -495,7 +469,7 @@ def scatter_events(data, indices, indptr, windex, width, n_rows, x, out, n_out, 
                 indexed and not homo and outside(windex, start, stop, n_data)):
             return True
         for k in range(start, stop):  # offsets, not views: no reference counts per row
-            out[numba.uint64(numba.int64(indices[k]))] += _weight_at(data, windex, k, homo,
+            out[numba.uint64(numba.int64(indices[k]))] += weight_at(data, windex, k, homo,
                                                                      indexed)
         i = following
     return False
@@ -566,93 +540,3 @@ def rows_mv(data, indices, indptr, windex, width, n_rows, x, out, transpose, eve
     return 1 if block_rows(data, indices, indptr, windex, width, n_rows, x, out,
                            n_out if transpose else n_x, n_data, homo, event, indexed,
                            transpose) else 0
-
-
-@njit
-def rows_mm(data, indices, indptr, windex, width, n_rows, x, out, transpose, event, homo,
-            indexed):
-    """As :func:`rows_mv` for a matrix operand ``x`` (k, b) (columns independent).
-
-    Each row's indices are checked by a vectorised maximum before any of the row
-    is read or written.  Gathers add four entries per pass over the output row
-    (:func:`gather_four_rows`); a transposed event product adds an active row's
-    entries once per active column (:func:`scatter_active_columns`), so its work
-    follows the events, not the rows holding one.
-    """
-    nnz = indices.shape[0]
-    n_x, n_out, n_data, ok = rows_begin(data, indices, indptr, x, out, width, indexed)
-    if not ok:
-        return 1
-    limit = n_out if transpose else n_x
-    for i in range(n_rows):
-        if transpose and event and not any_active(x, i):
-            continue
-        start, stop, ok = row_span(indptr, width, i, nnz)
-        if not ok or outside(indices, start, stop, limit) or (
-                indexed and not homo and outside(windex, start, stop, n_data)):
-            return 1
-        if transpose and event:
-            scatter_active_columns(data, indices, windex, start, stop, x, out, i, homo, indexed)
-            continue
-        if not transpose:
-            start = gather_four_rows(data, indices, windex, start, stop, x, out, i, homo,
-                                     indexed, event)
-        for k in range(start, stop):  # a gather's last entries, or a float scatter's
-            j = numba.uint64(numba.int64(indices[k]))
-            w = _weight_at(data, windex, k, homo, indexed)
-            if transpose:
-                add_row(out, j, x, i, w, event)
-            else:
-                add_row(out, i, x, j, w, event)
-    return 0
-
-
-@njit(inline="always")
-def gather_four_rows(data, indices, windex, start, stop, x, out, i, homo, indexed, event):
-    """``out[i, :] += w_k x[indices[k], :]`` (with ``event``, ``w_k`` where
-    ``x[indices[k], c] > 0``) four checked entries at a time, from ``start``; the
-    offset of the first entry left (fewer than four).
-
-    One pass over ``out[i, :]`` per four entries instead of one per entry: each
-    pass loads and stores the row, a chain of dependent adds through memory.
-    Events add through a select, as in :func:`gather_block`.
-    """
-    n_cols = numba.uint64(x.shape[1])
-    if n_cols == 0:
-        return stop
-    d = numba.uint64(i)
-    zero = out[d, 0]  # cleared and not yet added to: the zero of the output's dtype
-    n4 = start + (stop - start) // _FOUR * _FOUR
-    for k in range(start, n4, _FOUR):
-        j0 = numba.uint64(numba.int64(indices[k]))
-        j1 = numba.uint64(numba.int64(indices[k + _ONE]))
-        j2 = numba.uint64(numba.int64(indices[k + _TWO]))
-        j3 = numba.uint64(numba.int64(indices[k + _THREE]))
-        w0 = _weight_at(data, windex, k, homo, indexed)
-        w1 = _weight_at(data, windex, k + _ONE, homo, indexed)
-        w2 = _weight_at(data, windex, k + _TWO, homo, indexed)
-        w3 = _weight_at(data, windex, k + _THREE, homo, indexed)
-        for c in range(n_cols):
-            if event:
-                out[d, c] += ((pick(x[j0, c] > 0, w0, zero) + pick(x[j1, c] > 0, w1, zero))
-                              + (pick(x[j2, c] > 0, w2, zero) + pick(x[j3, c] > 0, w3, zero)))
-            else:
-                out[d, c] += (w0 * x[j0, c] + w1 * x[j1, c]) + (w2 * x[j2, c] + w3 * x[j3, c])
-    return n4
-
-
-@njit(inline="always")
-def scatter_active_columns(data, indices, windex, start, stop, x, out, i, homo, indexed):
-    """``out[indices[k], c] += w_k`` for the checked entries of row ``i`` and each column
-    ``c`` with an event in ``x[i, c]``.
-
-    Column by column: an entry costs one add per event, with no branch per
-    entry (walking each entry through the word of the row's events by trailing
-    zeros mispredicted, and ran 1.1-1.2x slower at 1% firing).
-    """
-    s = numba.uint64(i)
-    for c in range(numba.uint64(x.shape[1])):
-        if x[s, c] > 0:
-            for k in range(start, stop):
-                out[numba.uint64(numba.int64(indices[k])), c] += _weight_at(data, windex, k,
-                                                                            homo, indexed)
