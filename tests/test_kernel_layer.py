@@ -1,6 +1,7 @@
 """The kernel layer behind CSR/CSC: primitives, backends, numba FFI handlers."""
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import warnings
@@ -320,6 +321,54 @@ def test_numba_kernel_variants_agree_with_reference(rng, m, n, nnz):
         xv = np.asarray(x)
         xv = (xv > 0).astype(np.float64) if event else xv.astype(np.float64)
         assert_close(a, (dense.T if transpose else dense) @ xv, np.float32)
+
+
+def _one_column_matrices(rng):
+    m, n, nnz = 40, 30, 300
+    rows = np.sort(rng.integers(0, m, nnz))
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=m))]).astype(np.int32)
+    csr = sc.CSR((rng.normal(size=nnz).astype(np.float32), rng.integers(0, n, nnz), indptr),
+                 shape=(m, n))
+    fixed = sc.FixedPostNumConn((rng.normal(size=(m, 6)).astype(np.float32),
+                                 np.stack([rng.choice(n, 6, replace=False) for _ in range(m)])),
+                                shape=(m, n))
+    return {"csr": csr, "csr indexed": csr.with_column_index(), "fixed": fixed,
+            "fixed indexed": fixed.with_column_index(),
+            "jitc": sc.JITCNormalR((1.0, 0.1, 0.2, 7), shape=(m, n))}
+
+
+@pytest.mark.parametrize("family", ["csr", "csr indexed", "fixed", "fixed indexed", "jitc"])
+def test_one_column_matrix_runs_the_vector_kernel(rng, family):
+    """A ``(k, 1)`` operand runs the vector kernel and keeps the matrix product's result and
+    shape: float and event operands, on both sides."""
+    W = _one_column_matrices(rng)[family]
+    dense = np.asarray(W.todense(), np.float64)
+    m, n = dense.shape
+    operands = [("right", rng.normal(size=(n, 1)).astype(np.float32)),
+                ("right", rng.random((n, 1)) < 0.3), ("right", np.zeros((n, 1), bool)),
+                ("left", rng.normal(size=(m, 1)).astype(np.float32)),
+                ("left", rng.random((m, 1)) < 0.3)]
+    for side, x in operands:
+        f = jax.jit((lambda W, x: W @ x) if side == "right" else (lambda W, x: x.T @ W))
+        kernels = re.findall(r"custom_call @sparsecore_(\w+)_kernel_", f.lower(W, x).as_text())
+        assert kernels and all(re.search(r"mv(_indexed)?$", k) for k in kernels), kernels
+        y = f(W, x)
+        xf = x.astype(np.float64)
+        expected = dense @ xf if side == "right" else xf.T @ dense
+        assert y.shape == expected.shape
+        assert_close(y, expected, np.float32, err_msg=f"{side} {x.dtype}")
+
+
+def test_one_column_matrix_keeps_the_matrix_products_error():
+    x = jnp.ones((3, 1))
+
+    @jax.jit
+    def f(indices):
+        return sc.csrmm(DATA, indices, INDPTR, x, shape=(3, 3), backend="numba")
+
+    assert_close(f(INDICES), DENSE @ np.ones((3, 1)))
+    with pytest.raises(Exception, match="csrmm: indices or indptr point outside the matrix"):
+        jax.block_until_ready(f(INDICES.at[1].set(3)))
 
 
 def test_transpose_rule_uses_the_same_primitive():
