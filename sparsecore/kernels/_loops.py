@@ -184,6 +184,18 @@ def outside(indices, start, stop, limit):
     return stop > start and row_max(indices, start, stop) >= limit
 
 
+@njit(inline="always")
+def row_outside(indices, windex, start, stop, limit, n_data, homo, indexed):
+    """Whether the entries ``[start, stop)`` hold an index outside ``[0, limit)`` or, when
+    they read their weights through ``windex``, a position outside ``data``.
+
+    A homogeneous product reads ``data[0]`` whatever its positions say, so they
+    are not checked.
+    """
+    return outside(indices, start, stop, limit) or (
+        indexed and not homo and outside(windex, start, stop, n_data))
+
+
 # Entries whose indices are checked in one pass before they are read (64 KiB of
 # int32, which stays in L2 for the loop that follows): per row, the check's loop
 # overhead cost a fifth of a CSR ``W @ v`` at 100 entries per row.
@@ -465,8 +477,7 @@ def scatter_events(data, indices, indptr, windex, width, n_rows, x, out, n_out, 
         if not ok:
             return True
         # the row's indices (and weight positions) are checked before any is written
-        if outside(indices, start, stop, n_out) or (
-                indexed and not homo and outside(windex, start, stop, n_data)):
+        if row_outside(indices, windex, start, stop, n_out, n_data, homo, indexed):
             return True
         for k in range(start, stop):  # offsets, not views: no reference counts per row
             out[numba.uint64(numba.int64(indices[k]))] += weight_at(data, windex, k, homo,

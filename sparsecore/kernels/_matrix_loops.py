@@ -6,7 +6,7 @@ are those of :mod:`~sparsecore.kernels._loops`; the JITC matrix kernels use
 """
 import numba
 
-from ._loops import (_FOUR, _ONE, _THREE, _TWO, outside, pick, row_span, rows_begin,
+from ._loops import (_FOUR, _ONE, _THREE, _TWO, pick, row_outside, row_span, rows_begin,
                      weight_at)
 from ._njit_cache import njit_without_refcounts as njit
 
@@ -57,8 +57,7 @@ def rows_mm(data, indices, indptr, windex, width, n_rows, x, out, transpose, eve
         if transpose and event and not any_active(x, i):
             continue
         start, stop, ok = row_span(indptr, width, i, nnz)
-        if not ok or outside(indices, start, stop, limit) or (
-                indexed and not homo and outside(windex, start, stop, n_data)):
+        if not ok or row_outside(indices, windex, start, stop, limit, n_data, homo, indexed):
             return 1
         if transpose and event:
             scatter_active_columns(data, indices, windex, start, stop, x, out, i, homo, indexed)
