@@ -101,11 +101,8 @@ def interleaved(entries: dict[str, tuple[Callable, Any, bool]], xs: np.ndarray, 
     for name, (fn, operand, host) in entries.items():
         try:
             run = _runner(fn, operand, xs, host)
-            run(1)
-            t0 = time.perf_counter()
-            run(1)
-            one = time.perf_counter() - t0
-            runs[name] = (run, max(1, min(100_000, int(target_s / max(one, 1e-7)))))
+            run(1)  # compile
+            runs[name] = (run, _timing.calibrated_iters(run, target_s))
         except Exception as exc:  # report, keep timing the others
             print(f"  [fail] {name}: {type(exc).__name__}: {str(exc).splitlines()[0][:160]}")
     times: dict[str, list[float]] = {name: [] for name in runs}
