@@ -16,8 +16,8 @@ way, ``W.T @ float(spikes)``, and event-driven by hand, ``W[active].sum(0)``).
 
 Timing: each operation runs ``k`` times inside one jitted ``fori_loop`` (traced trip
 count, so no recompiles) over 8 different input vectors, accumulating the results;
-``k`` is picked so that one call takes ~50 ms, the median of several calls is divided
-by ``k``. This amortises the jit dispatch (~5-10 us) that would otherwise hide
+``k`` is picked so that one call takes ~50 ms (grown tenfold until a call takes a tenth
+of that, then scaled), the median of several calls is divided by ``k``. This amortises the jit dispatch (~5-10 us) that would otherwise hide
 small kernels. The ``loop`` column is the same loop with the product replaced by a
 no-op (what every jitted row pays per iteration on top of its kernel). scipy runs the
 same loop in Python. Every result is first checked against scipy in float64.
