@@ -232,13 +232,25 @@ def _sparsecore_impl(backend: Optional[str]) -> Impl:
                 note=f"{label}: CSR; W @ v and spikes @ W (bool events) via sparsecore")
 
 
+# host matrix id -> (host matrix, its brainevent.CSR), shared by every adapter
+_BRAINEVENT_BUILT: dict[int, tuple] = {}
+
+
 def _brainevent_impl() -> Impl:
     import brainevent
     import jax.numpy as jnp
 
     def build(csr: HostCSR):
-        return brainevent.CSR((jnp.asarray(csr.data), jnp.asarray(csr.indices),
-                               jnp.asarray(csr.indptr)), shape=csr.shape)
+        # One brainevent matrix per host matrix: brainevent keeps the indices in the
+        # pytree's metadata, and jax compares the metadata of two matrices of one
+        # shape with ==, which fails on arrays (the second matrix's first product
+        # raises); the same object compares by identity.
+        built = _BRAINEVENT_BUILT
+        if id(csr) not in built:
+            built[id(csr)] = (csr, brainevent.CSR(
+                (jnp.asarray(csr.data), jnp.asarray(csr.indices), jnp.asarray(csr.indptr)),
+                shape=csr.shape))
+        return built[id(csr)][1]
 
     def matvec(W, v):
         return W @ v
