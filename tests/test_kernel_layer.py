@@ -225,30 +225,37 @@ def test_numba_gather_that_streams_from_memory(rng, fixed):
                 jax.block_until_ready(f(d, i.at[row, col].set(bad), jnp.asarray(x)))
 
 
+@pytest.mark.parametrize("columns", [None, 3], ids=["vector", "matrix"])
 @pytest.mark.parametrize("indexed", [False, True], ids=["plain", "indexed"])
-def test_numba_event_scatter_refuses_a_bad_row_before_writing_it(indexed):
+def test_numba_event_scatter_refuses_a_bad_row_before_writing_it(indexed, columns):
     """The event scatter checks each active row's indices (and weight positions) before
-    it adds the row: a bad entry anywhere in the last active row fails the product."""
+    it adds the row: a bad entry anywhere in the last active row fails the product,
+    for a spike vector and for a spike matrix (its events in different columns)."""
     from sparsecore.kernels.csr import csr_indexed_product
     m, per_row, n = 40, 30, 50  # 1200 entries: more than the flat loop of small products
     indices = np.tile(np.arange(per_row, dtype=np.int32), m)
     indptr = jnp.arange(m + 1, dtype=jnp.int32) * per_row
     data = jnp.arange(m * per_row, dtype=jnp.float32)
     positions = np.arange(m * per_row, dtype=np.int32)[::-1].copy()
-    spikes = jnp.zeros(m, bool).at[jnp.array([3, m - 1])].set(True)
+    if columns is None:
+        spikes = jnp.zeros(m, bool).at[jnp.array([3, m - 1])].set(True)
+    else:
+        spikes = jnp.zeros((m, columns), bool).at[jnp.array([3, m - 1]),
+                                                  jnp.array([0, columns - 1])].set(True)
 
     @jax.jit
     def f(indices, positions):
         if indexed:
             return csr_indexed_product(data, indices, indptr, positions, spikes, shape=(m, n),
                                        transpose=True, event=True, backend="numba")
-        return sc.binary_csrmv(data, indices, indptr, spikes, shape=(m, n), transpose=True,
-                               backend="numba")
+        product = sc.binary_csrmv if columns is None else sc.binary_csrmm
+        return product(data, indices, indptr, spikes, shape=(m, n), transpose=True,
+                       backend="numba")
 
     weights = np.asarray(data)[positions] if indexed else np.asarray(data)
     dense = np.zeros((m, n))
     dense[np.repeat(np.arange(m), per_row), indices] = weights
-    assert_close(f(jnp.asarray(indices), jnp.asarray(positions)), np.asarray(spikes) @ dense)
+    assert_close(f(jnp.asarray(indices), jnp.asarray(positions)), dense.T @ np.asarray(spikes))
     last_row = slice((m - 1) * per_row, m * per_row)
     for k in (last_row.start, last_row.stop - 1):
         for bad in (n, -1):
@@ -279,6 +286,33 @@ def test_numba_event_scan_finds_every_spike(rng, n):
         spikes = np.zeros(n, bool)
         spikes[active] = True
         assert_close(f(jnp.asarray(spikes)), spikes @ dense, jnp.float32, err_msg=str(active))
+
+
+@pytest.mark.parametrize("columns", [2, 3, 8])
+def test_numba_matrix_event_scan_finds_every_spike(rng, columns):
+    """A spike matrix (k, b) is scanned for events as one run of ``k * b`` bools, eight
+    per word: events at the first and last byte of a word, in the bytes past the last
+    whole word, in the first and last column and in several columns of one row all
+    reach the result, and every other row is skipped."""
+    n = 333  # 999 bools for 3 columns: a partial word at the end whatever the width
+    per_row = 3
+    indices = jnp.asarray(rng.integers(0, 50, (n, per_row)), jnp.int32)
+    data = jnp.asarray(rng.normal(size=(n, per_row)), jnp.float32)
+    dense = np.zeros((n, 50))
+    np.add.at(dense, (np.repeat(np.arange(n), per_row), np.asarray(indices).ravel()),
+              np.asarray(data, np.float64).ravel())
+    f = jax.jit(lambda s: sc.binary_fcnmm(data, indices, s, shape=(n, 50), transpose=True,
+                                          backend="numba"))
+    flat_size = n * columns
+    for active in ([0], [7], [8], [7, 8], [63, 64], [flat_size - 1],
+                   [flat_size - 2, flat_size - 1], list(range(columns)),
+                   list(range(0, flat_size, 9)), list(range(flat_size))):
+        spikes = np.zeros(flat_size, bool)
+        spikes[active] = True
+        spikes = spikes.reshape(n, columns)
+        assert_close(f(jnp.asarray(spikes)), dense.T @ spikes,
+                     jnp.float32, err_msg=str(active))
+    assert_close(f(jnp.zeros((n, columns), bool)), np.zeros((50, columns)), jnp.float32)
 
 
 @pytest.mark.parametrize("m, n, nnz", [(9, 7, 30), (90, 70, 3000)], ids=["small", "large"])

@@ -6,8 +6,8 @@ are those of :mod:`~sparsecore.kernels._loops`; the JITC matrix kernels use
 """
 import numba
 
-from ._loops import (_FOUR, _ONE, _THREE, _TWO, pick, row_outside, row_span, rows_begin,
-                     weight_at)
+from ._loops import (_FOUR, _ONE, _THREE, _TWO, event_words, next_active, pick, prefetch_row,
+                     row_outside, row_span, rows_begin, weight_at)
 from ._njit_cache import njit_without_refcounts as njit
 
 
@@ -44,24 +44,22 @@ def rows_mm(data, indices, indptr, windex, width, n_rows, x, out, transpose, eve
 
     Each row's indices are checked by a vectorised maximum before any of the row
     is read or written.  Gathers add four entries per pass over the output row
-    (:func:`gather_four_rows`); a transposed event product adds an active row's
-    entries once per active column (:func:`scatter_active_columns`), so its work
-    follows the events, not the rows holding one.
+    (:func:`gather_four_rows`); a transposed event product visits the rows
+    holding an event only (:func:`scatter_event_rows`), so its work follows the
+    events.
     """
     nnz = indices.shape[0]
     n_x, n_out, n_data, ok = rows_begin(data, indices, indptr, x, out, width, indexed)
     if not ok:
         return 1
+    if transpose and event:
+        return 1 if scatter_event_rows(data, indices, indptr, windex, width, n_rows, x, out,
+                                       n_out, n_data, homo, indexed) else 0
     limit = n_out if transpose else n_x
     for i in range(n_rows):
-        if transpose and event and not any_active(x, i):
-            continue
         start, stop, ok = row_span(indptr, width, i, nnz)
         if not ok or row_outside(indices, windex, start, stop, limit, n_data, homo, indexed):
             return 1
-        if transpose and event:
-            scatter_active_columns(data, indices, windex, start, stop, x, out, i, homo, indexed)
-            continue
         if not transpose:
             start = gather_four_rows(data, indices, windex, start, stop, x, out, i, homo,
                                      indexed, event)
@@ -107,6 +105,40 @@ def gather_four_rows(data, indices, windex, start, stop, x, out, i, homo, indexe
             else:
                 out[d, c] += (w0 * x[j0, c] + w1 * x[j1, c]) + (w2 * x[j2, c] + w3 * x[j3, c])
     return n4
+
+
+@njit
+def scatter_event_rows(data, indices, indptr, windex, width, n_rows, x, out, n_out, n_data, homo,
+                       indexed):
+    """``out += A.T @ x`` for spikes ``x`` (k, b), over the rows of ``x`` holding an event
+    only; True on a bad index.
+
+    As :func:`~sparsecore.kernels._loops.scatter_events` for a vector: the
+    events are found eight bools per load, in ``x`` read as one run of ``k * b``
+    (:func:`~sparsecore.kernels._loops.next_active`), and the next active row's
+    entries are prefetched while the current one is added.  Testing every row's
+    ``b`` spikes in turn, without prefetches, was 1.5-1.8x slower at 1% firing
+    (CSR 100 entries per row, 8 columns: 194 against 132 us at n = 10^4, 4.7
+    against 2.9 ms at 10^5).
+    """
+    n_cols = x.shape[1]
+    if n_cols == 0:
+        return False
+    nnz = indices.shape[0]
+    flat = x.reshape(-1)  # C-contiguous: a view
+    n_flat = flat.shape[0]
+    words = event_words(flat, n_flat)
+    i = next_active(flat, words, 0, n_flat) // n_cols  # n_flat // n_cols is past the rows
+    while i < n_rows:
+        following = next_active(flat, words, (i + 1) * n_cols, n_flat) // n_cols
+        if following < n_rows:
+            prefetch_row(data, indices, indptr, windex, width, following, nnz, homo, indexed)
+        start, stop, ok = row_span(indptr, width, i, nnz)
+        if not ok or row_outside(indices, windex, start, stop, n_out, n_data, homo, indexed):
+            return True
+        scatter_active_columns(data, indices, windex, start, stop, x, out, i, homo, indexed)
+        i = following
+    return False
 
 
 @njit(inline="always")
