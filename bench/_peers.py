@@ -21,6 +21,7 @@ import it. The pieces:
 from __future__ import annotations
 
 import dataclasses
+import weakref
 from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
@@ -232,7 +233,7 @@ def _sparsecore_impl(backend: Optional[str]) -> Impl:
                 note=f"{label}: CSR; W @ v and spikes @ W (bool events) via sparsecore")
 
 
-# host matrix id -> (host matrix, its brainevent.CSR), shared by every adapter
+# id of a host matrix -> (a weak reference to it, its brainevent.CSR), for every adapter
 _BRAINEVENT_BUILT: dict[int, tuple] = {}
 
 
@@ -245,12 +246,14 @@ def _brainevent_impl() -> Impl:
         # pytree's metadata, and jax compares the metadata of two matrices of one
         # shape with ==, which fails on arrays (the second matrix's first product
         # raises); the same object compares by identity.
-        built = _BRAINEVENT_BUILT
-        if id(csr) not in built:
-            built[id(csr)] = (csr, brainevent.CSR(
+        entry = _BRAINEVENT_BUILT.get(id(csr))
+        if entry is None or entry[0]() is not csr:
+            entry = (weakref.ref(csr), brainevent.CSR(
                 (jnp.asarray(csr.data), jnp.asarray(csr.indices), jnp.asarray(csr.indptr)),
                 shape=csr.shape))
-        return built[id(csr)][1]
+            _BRAINEVENT_BUILT[id(csr)] = entry
+            weakref.finalize(csr, _BRAINEVENT_BUILT.pop, id(csr), None)  # no host, no entry
+        return entry[1]
 
     def matvec(W, v):
         return W @ v

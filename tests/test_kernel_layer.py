@@ -294,7 +294,7 @@ def test_numba_matrix_event_scan_finds_every_spike(rng, columns):
     per word: events at the first and last byte of a word, in the bytes past the last
     whole word, in the first and last column and in several columns of one row all
     reach the result, and every other row is skipped."""
-    n = 333  # 999 bools for 3 columns: a partial word at the end whatever the width
+    n = 333  # odd: k * b bools end in a partial word unless b is a multiple of 8
     per_row = 3
     indices = jnp.asarray(rng.integers(0, 50, (n, per_row)), jnp.int32)
     data = jnp.asarray(rng.normal(size=(n, per_row)), jnp.float32)
