@@ -21,7 +21,6 @@ import it. The pieces:
 from __future__ import annotations
 
 import dataclasses
-import weakref
 from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
@@ -233,27 +232,13 @@ def _sparsecore_impl(backend: Optional[str]) -> Impl:
                 note=f"{label}: CSR; W @ v and spikes @ W (bool events) via sparsecore")
 
 
-# id of a host matrix -> (a weak reference to it, its brainevent.CSR), for every adapter
-_BRAINEVENT_BUILT: dict[int, tuple] = {}
-
-
 def _brainevent_impl() -> Impl:
     import brainevent
     import jax.numpy as jnp
 
     def build(csr: HostCSR):
-        # One brainevent matrix per host matrix: brainevent keeps the indices in the
-        # pytree's metadata, and jax compares the metadata of two matrices of one
-        # shape with ==, which fails on arrays (the second matrix's first product
-        # raises); the same object compares by identity.
-        entry = _BRAINEVENT_BUILT.get(id(csr))
-        if entry is None or entry[0]() is not csr:
-            entry = (weakref.ref(csr), brainevent.CSR(
-                (jnp.asarray(csr.data), jnp.asarray(csr.indices), jnp.asarray(csr.indptr)),
-                shape=csr.shape))
-            _BRAINEVENT_BUILT[id(csr)] = entry
-            weakref.finalize(csr, _BRAINEVENT_BUILT.pop, id(csr), None)  # no host, no entry
-        return entry[1]
+        return brainevent.CSR((jnp.asarray(csr.data), jnp.asarray(csr.indices),
+                               jnp.asarray(csr.indptr)), shape=csr.shape)
 
     def matvec(W, v):
         return W @ v

@@ -97,6 +97,12 @@ def _runner(fn: Callable, operand: Any, xs: np.ndarray, host: bool):
 def interleaved(entries: dict[str, tuple[Callable, Any, bool]], xs: np.ndarray, *,
                 target_s: float, rounds: int) -> dict[str, float]:
     """Seconds per product of each entry ``name -> (fn, operand, host)``, interleaved."""
+    import jax
+
+    # brainevent keeps a matrix's indices in its pytree metadata, and jax compares the
+    # metadata of a cached trace's matrix with a new one of the same shape by ==, which
+    # fails on arrays: each case starts with empty caches
+    jax.clear_caches()
     runs = {}
     for name, (fn, operand, host) in entries.items():
         try:
