@@ -23,51 +23,60 @@ FRACTIONS = (0.001, 0.003, 0.01, 0.03, 0.1)
 SIZES = (1_000, 10_000, 100_000, 1_000_000)
 
 
-def family_entries(family: str, host):
-    """``name -> (fn, operand, host)`` of the event products of one family on ``host``."""
+def family_entries(family: str, host) -> list[dict]:
+    """The event products of one family on ``host``: one ``name -> (fn, operand, host)``
+    dict per product (``W @ s``, ``s @ W`` of the stored matrix), sparsecore's first.
+
+    Each dict is one interleaved run whose entries are checked against its first
+    (:func:`_table.same_product`).  The FixedPre matrix holds the FixedPost matrix's
+    buffers as its transpose, so ``s @ W`` on it is ``W @ s`` on the FixedPost one.
+    """
     sc, jnp = _table._sc()
     if family == "csr":
         W = _table._csr(host)
-        out = {"sc CSR W@s": (lambda A, x: A @ x, W, False),
-               "sc CSR W@s +index": (lambda A, x: A @ x, W.with_column_index(), False),
-               "sc CSR s@W": (lambda A, x: x @ A, W, False)}
+        right = {"sc CSR W@s": (lambda A, x: A @ x, W, False),
+                 "sc CSR W@s +index": (lambda A, x: A @ x, W.with_column_index(), False)}
+        left = {"sc CSR s@W": (lambda A, x: x @ A, W, False)}
         be = _table._peer(_peers._brainevent_impl)
         if be is not None:
             B = be.build(host)
-            out["be CSR W@s"] = (be.right_events, B, False)
-            out["be CSR s@W"] = (be.events, B, False)
-        out["scipy rows s@W"] = (_peers._scipy_rows_impl().events, host.to_scipy(), True)
-        return out
+            right["be CSR W@s"] = (be.right_events, B, False)
+            left["be CSR s@W"] = (be.events, B, False)
+        left["scipy rows s@W"] = (_peers._scipy_rows_impl().events, host.to_scipy(), True)
+        return [right, left]
     n, k = host.shape[0], host.indptr[1] - host.indptr[0]
     post = sc.FixedPostNumConn((jnp.asarray(host.data.reshape(n, k)),
                                 jnp.asarray(host.indices.reshape(n, k))), shape=host.shape)
-    out = {"sc FixedPost W@s": (lambda A, x: A @ x, post, False),
-           "sc FixedPost W@s +index": (lambda A, x: A @ x, post.with_column_index(), False),
-           "sc FixedPre s@W +index": (lambda A, x: x @ A, post.T.with_column_index(), False),
-           "sc FixedPost s@W": (lambda A, x: x @ A, post, False)}
+    right = {"sc FixedPost W@s": (lambda A, x: A @ x, post, False),
+             "sc FixedPost W@s +index": (lambda A, x: A @ x, post.with_column_index(), False),
+             "sc FixedPre s@W +index": (lambda A, x: x @ A, post.T.with_column_index(), False)}
+    left = {"sc FixedPost s@W": (lambda A, x: x @ A, post, False)}
     for pre in (False, True):
         be = _table._peer(lambda: _peers._brainevent_fixed_impl(pre))
-        if be is not None:
-            fn = be.events if pre else be.right_events
-            out[f"be {'FixedPre s@W' if pre else 'FixedPost W@s'}"] = (fn, be.build(host), False)
-    return out
+        if be is not None:  # right_events: W @ s on FixedPost, s @ W on FixedPre
+            right[f"be {'FixedPre s@W' if pre else 'FixedPost W@s'}"] = (
+                be.right_events, be.build(host), False)
+    return [right, left]
 
 
 def sweep(family: str, *, conn: int, target_s: float, rounds: int, sizes=SIZES):
     rng = np.random.default_rng(0)
     by_fraction, by_size = {}, {}
     host = _peers.fixed_fanout(10_000, 10_000, 100, rng)
-    entries = family_entries(family, host)
+    products = family_entries(family, host)
     for f in FRACTIONS:
-        for name, t in _table.interleaved(entries, _table._spikes(10_000, f, rng),
-                                          target_s=target_s, rounds=rounds).items():
-            by_fraction.setdefault(name, []).append((f, t))
+        spikes = _table._spikes(10_000, f, rng)
+        for entries in products:
+            for name, t in _table.interleaved(entries, spikes, target_s=target_s,
+                                              rounds=rounds).items():
+                by_fraction.setdefault(name, []).append((f, t))
     for n in sizes:
         host = _peers.fixed_fanout(n, n, conn, rng)
-        entries = family_entries(family, host)
-        for name, t in _table.interleaved(entries, _table._spikes(n, 0.01, rng),
-                                          target_s=target_s, rounds=rounds).items():
-            by_size.setdefault(name, []).append((n, t))
+        spikes = _table._spikes(n, 0.01, rng)
+        for entries in family_entries(family, host):
+            for name, t in _table.interleaved(entries, spikes, target_s=target_s,
+                                              rounds=rounds).items():
+                by_size.setdefault(name, []).append((n, t))
         print(f"  {family} n={n} done", flush=True)
     return by_fraction, by_size
 
