@@ -12,6 +12,11 @@ dispatch is amortised), these cases:
 * event ``spikes @ W`` on CSR n=10^5 x 100, 1%;
 * JITCNormalR float ``W @ v``, n=10^4, p=1%.
 
+Before a row is timed, each implementation's result on its first input is compared
+with the first implementation's (sparsecore's); one that computes another product is
+reported as ``[mismatch]`` and left out (:func:`same_product`; not for the generated
+row, where each library generates its own connectivity).
+
 Next to each time: nanoseconds per visited synapse (stored entries a product
 reads: every entry for a float or gathering product, active inputs times fan-in
 for an event-driven one; generated: expected entries) and the random-gather floor
